@@ -1,0 +1,82 @@
+"""Command line: `nlsc build`, plus any subcommand module that is present.
+
+A subcommand is a module exposing
+
+    HELP: str                                  # one line for --help
+    add_arguments(parser: ArgumentParser)      # its options
+    run(args: Namespace) -> int                # its exit code
+
+listed in SUBCOMMANDS below; a module that is missing (or lacks `run`) is
+simply not offered. Exit codes: 0 ok, 1 validation failure, 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from types import ModuleType
+
+from . import __version__
+from .errors import NlscError, SourceError
+
+#: subcommand name -> module that implements it
+SUBCOMMANDS = {
+    "build": "nlsc.cli_build",
+    "validate": "nlsc.validate",
+    "query": "nlsc.query",
+}
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _available() -> dict[str, ModuleType]:
+    found = {}
+    for name, module_name in SUBCOMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        if callable(getattr(module, "run", None)) and callable(getattr(module, "add_arguments", None)):
+            found[name] = module
+    return found
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nlsc",
+        description="Build and use the nlsc dataset: the Dutch national-security cooperation landscape as Linked Open Data.",
+    )
+    p.add_argument("--version", action="version", version=f"nlsc {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in _available().items():
+        sp = sub.add_parser(name, help=getattr(module, "HELP", None), description=getattr(module, "HELP", None))
+        sp.add_argument("--debug", action="store_true", help="show a traceback on errors")
+        module.add_arguments(sp)
+        sp.set_defaults(_run=module.run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if not getattr(args, "_run", None):
+        p.print_help(sys.stderr)
+        return EXIT_UNUSABLE
+    try:
+        return int(args._run(args) or 0)
+    except NlscError as exc:
+        if args.debug:
+            traceback.print_exc()
+        # a SourceError already reads `file:line:col: message`
+        print(str(exc) if isinstance(exc, SourceError) else f"nlsc {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""`nlsc build`: sources -> dist/."""
+
+from __future__ import annotations
+
+import argparse
+
+from .paths import dist_dir, layout
+from .pipeline import build
+
+HELP = "build all distributions into dist/ (load, check, reason, validate, serialise, describe, publish)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dist", metavar="DIR", help="output folder (default: dist/ of the checkout, else ./dist)")
+    parser.add_argument("--source-root", metavar="DIR",
+                        help="folder holding ontology/ and data/ (default: the checkout or the installed package)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = build(layout(args.source_root), dist_dir(args.dist), quiet=args.quiet)
+    return 0 if result else 2

@@ -1,0 +1,125 @@
+"""The build, stage by stage:
+
+    load -> check -> reason -> validate -> serialise -> describe -> checksum -> publish
+
+Everything is written to a staging folder; only a complete, valid build
+replaces dist/. On any failure the previous dist/ stays as it was.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, SH
+
+from . import __version__
+from .describe import describe
+from .errors import SourceError, ValidationFailure
+from .load import Sources, load, stable_bnodes
+from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
+from .paths import SourceLayout
+from .publish import discard, source_commit, staging_dir, swap, write_build_notes, write_checksums
+from .reason import infer
+from .serialise import turtle, write_all
+
+
+@dataclass
+class BuildResult:
+    dist: Path
+    counts: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    validated: bool = False
+
+
+def _say(quiet: bool, msg: str) -> None:
+    if not quiet:
+        print(msg, file=sys.stderr)
+
+
+def check(src: Sources) -> None:
+    """Sanity checks that make the rest meaningless when they fail."""
+    onto = src.graph(GRAPH_ONTOLOGY)
+    if (ONTOLOGY_IRI, RDF.type, OWL.Ontology) not in onto:
+        shown = ", ".join(src.files.get(GRAPH_ONTOLOGY, [])) or "ontology/"
+        raise SourceError(shown, f"no <{ONTOLOGY_IRI}> a owl:Ontology")
+
+
+def ontology_version(src: Sources) -> str | None:
+    values = sorted(str(v) for v in src.graph(GRAPH_ONTOLOGY).objects(ONTOLOGY_IRI, OWL.versionInfo))
+    return values[0] if values else None
+
+
+def run_validation(src: Sources, lay: SourceLayout, quiet: bool):
+    """Call nlsc.validate.validate(dataset) if that module exists, with the
+    shapes of the source root being built (no shapes/ there: no validation)."""
+    if not lay.shapes.is_dir():
+        _say(quiet, f"validate: skipped (no shapes/ in {lay.root})")
+        return None
+    try:
+        module = importlib.import_module("nlsc.validate")
+    except ModuleNotFoundError as exc:
+        if exc.name != "nlsc.validate":
+            raise
+        _say(quiet, "validate: skipped (nlsc.validate not present yet)")
+        return None
+    kwargs = {}
+    params = inspect.signature(module.validate).parameters
+    if "shapes" in params and hasattr(module, "load_shapes"):
+        kwargs["shapes"] = module.load_shapes(lay.shapes)
+    if "extra_ontology" in params and hasattr(module, "load_imports"):
+        kwargs["extra_ontology"] = module.load_imports(lay.shapes)  # reads shapes/imports/
+    result = module.validate(src.dataset, **kwargs)  # (conforms, report graph, report text, ...)
+    conforms, report_graph, report_text = result[0], result[1], result[2]
+    if not isinstance(report_graph, Graph):  # pyshacl hands back its exception when a shape fails to run
+        raise ValidationFailure(f"SHACL validation could not run: {report_graph}")
+    if not conforms:
+        raise ValidationFailure("SHACL validation failed:\n" + str(report_text).rstrip())
+    _say(quiet, "validate: conforms")
+    return report_graph
+
+
+def build(lay: SourceLayout, dist: Path, quiet: bool = False) -> BuildResult:
+    t0 = time.perf_counter()
+    _say(quiet, f"load: {lay.root}")
+    src = load(lay)
+    check(src)
+    union = src.union()
+    _say(quiet, f"reason: OWL RL over {len(union)} asserted triples")
+    inferred = infer(union)
+    target = src.dataset.graph(GRAPH_INFERRED)
+    for t in inferred:
+        target.add(t)
+    report = run_validation(src, lay, quiet)
+
+    staged = staging_dir(dist)
+    try:
+        _say(quiet, "serialise")
+        written = write_all(src.dataset, union, staged)
+        if report is not None:
+            report_prefixes = {**PREFIXES, "sh": str(SH)}
+            (staged / "validation.ttl").write_bytes(turtle(stable_bnodes(report, "r"), report_prefixes))
+        _say(quiet, "describe")
+        version = __version__
+        description = describe(union, src.graph(GRAPH_ONTOLOGY), written, version, lay.root)
+        (staged / "dataset.ttl").write_bytes(turtle(description))
+        counts = {
+            "asserted triples": len(union),
+            "ontology triples": len(src.graph(GRAPH_ONTOLOGY)),
+            "inferred triples": len(inferred),
+            "source files": sum(len(v) for v in src.files.values()),
+        }
+        write_build_notes(staged, version, source_commit(lay.root), counts)
+        write_checksums(staged)
+        swap(staged, dist)
+    except BaseException:
+        discard(staged)
+        raise
+    seconds = time.perf_counter() - t0
+    _say(quiet, f"publish: {dist} ({seconds:.1f} s)")
+    return BuildResult(dist=dist, counts=counts, seconds=seconds, validated=report is not None)

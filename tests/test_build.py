@@ -1,0 +1,127 @@
+"""The build as a user meets it: CLI, errors, determinism, versions, packaging."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+import venv
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL
+
+from conftest import REPO, run_cli
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_help_and_version():
+    import nlsc
+
+    res = run_cli("--help")
+    assert res.returncode == 0 and "build" in res.stdout
+    res = run_cli("--version")
+    assert res.returncode == 0 and res.stdout.strip() == f"nlsc {nlsc.__version__}"
+
+
+def test_build_of_fixture(mini_copy, tmp_path):
+    res = run_cli("build", "--source-root", str(mini_copy), "--dist", str(tmp_path / "dist"), "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "dist" / "nlsc.ttl").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist.")], "staging folders left behind"
+
+
+def test_inferred_triples_in_fixture(mini_copy, tmp_path):
+    from rdflib import Dataset
+
+    from nlsc.namespaces import GRAPH_INFERRED, NLSC
+
+    assert run_cli("build", "--source-root", str(mini_copy), "--dist", str(tmp_path / "d"), "-q").returncode == 0
+    ds = Dataset()
+    ds.parse(tmp_path / "d" / "nlsc.nq", format="nquads")
+    aivd, om = (URIRef(f"https://w3id.org/nlsc/id/organisatie/{k}") for k in ("aivd", "om"))
+    assert (aivd, NLSC.providesInformationTo, om) in ds.graph(GRAPH_INFERRED)
+
+
+def test_syntax_error_is_located_and_dist_kept(mini_copy, tmp_path):
+    dist = tmp_path / "dist"
+    assert run_cli("build", "--source-root", str(mini_copy), "--dist", str(dist), "-q").returncode == 0
+    before = _snapshot(dist)
+    bad = mini_copy / "data" / "y.ttl"
+    lines = bad.read_text("utf-8").splitlines()
+    n = next(i for i, line in enumerate(lines) if line.startswith("organisatie:aivd"))
+    lines[n] = lines[n].replace("a org:Organization", "a <not an iri>")  # spaces in an IRI
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = run_cli("build", "--source-root", str(mini_copy), "--dist", str(dist))
+    assert res.returncode == 2, res.stderr
+    assert re.search(rf"^data/y\.ttl:{n + 1}:\d+: \S", res.stderr, re.M), res.stderr
+    assert "Traceback" not in res.stderr
+    assert _snapshot(dist) == before
+
+
+def test_debug_shows_traceback(mini_copy, tmp_path):
+    (mini_copy / "data" / "y.ttl").write_text("@prefix x: <http://e/> .\nx:a x:b .\n", encoding="utf-8")
+    res = run_cli("build", "--source-root", str(mini_copy), "--dist", str(tmp_path / "d"), "--debug")
+    assert res.returncode == 2 and "Traceback" in res.stderr and "data/y.ttl:2:" in res.stderr
+
+
+def test_missing_ontology_is_unusable_input(tmp_path):
+    (tmp_path / "data").mkdir()
+    res = run_cli("build", "--source-root", str(tmp_path), "--dist", str(tmp_path / "d"))
+    assert res.returncode == 2 and "ontology" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_builds_are_byte_identical(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out, seed in ((a, "1"), (b, "4242")):
+        res = run_cli("build", "--dist", str(out), "-q", env={"PYTHONHASHSEED": seed})
+        assert res.returncode == 0, res.stderr
+    snap_a, snap_b = _snapshot(a), _snapshot(b)
+    assert snap_a.keys() == snap_b.keys()
+    differing = [name for name in snap_a if snap_a[name] != snap_b[name]]
+    assert not differing
+
+
+def test_one_version_number(dist):
+    import nlsc
+    from nlsc.namespaces import ONTOLOGY_IRI
+
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    onto = Graph().parse(dist / "nlsc-ontology.ttl")
+    owl_version = {str(v) for v in onto.objects(ONTOLOGY_IRI, OWL.versionInfo)}
+    described = Graph().parse(dist / "dataset.ttl")
+    dcat_version = {str(v) for v in described.objects(None, URIRef("http://www.w3.org/ns/dcat#version"))}
+    changelog = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d\d-\d\d", (REPO / "CHANGELOG.md").read_text("utf-8"), re.M)
+    assert owl_version == {pyproject}
+    assert dcat_version == {pyproject}
+    assert changelog and changelog[0] == pyproject
+    assert nlsc.__version__ == pyproject
+    assert f"nlsc {pyproject}" in (dist / "BUILD.txt").read_text("utf-8")
+
+
+def test_files_from_installed_wheel(tmp_path):
+    wheels = tmp_path / "wheels"
+    res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                          "-w", str(wheels), str(REPO)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    (wheel,) = wheels.glob("nlsc-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    py = env_dir / "bin" / "python"
+    res = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    probe = ("import nlsc, pathlib; r = nlsc.files(); "
+             "assert '_resources' in str(r), r; "
+             "assert (r / 'ontology').is_dir() and (r / 'data').is_dir(); "
+             "print(len(list(pathlib.Path(str(r)).rglob('*.ttl'))))")
+    res = subprocess.run([str(py), "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert res.returncode == 0, res.stderr
+    shipped = int(res.stdout.strip())
+    in_repo = sum(1 for d in ("ontology", "data", "shapes", "queries") for _ in (REPO / d).rglob("*.ttl"))
+    assert shipped == in_repo
