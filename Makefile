@@ -13,8 +13,17 @@ STAMP := $(VENV)/.installed
 
 all: build
 
+# The build draws the network diagram with Graphviz `dot`: install it from
+# Debian's packages when it is missing and we may (root), else say how.
+DOT := $(shell command -v dot 2>/dev/null)
+
 # (Re)install only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
+ifeq ($(DOT),)
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	else echo "Graphviz is needed: install it (Debian/Ubuntu: sudo apt-get install graphviz)" >&2; exit 1; fi
+endif
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'

@@ -26,6 +26,8 @@ SUBCOMMANDS = {
     "build": "nlsc.cli_build",
     "validate": "nlsc.validate",
     "query": "nlsc.query",
+    "diff": "nlsc.diff",
+    "site": "nlsc.site.cli",
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2

@@ -1,6 +1,6 @@
 """The build, stage by stage:
 
-    load -> check -> reason -> validate -> serialise -> describe -> checksum -> publish
+    load -> check -> reason -> validate -> serialise -> describe -> checksum -> site -> publish
 
 Everything is written to a staging folder; only a complete, valid build
 replaces dist/. On any failure the previous dist/ stays as it was.
@@ -27,6 +27,7 @@ from .paths import SourceLayout
 from .publish import discard, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
 from .serialise import turtle, write_all
+from .site import build_site
 
 
 @dataclass
@@ -116,6 +117,8 @@ def build(lay: SourceLayout, dist: Path, quiet: bool = False) -> BuildResult:
         }
         write_build_notes(staged, version, source_commit(lay.root), counts)
         write_checksums(staged)
+        _say(quiet, "site")
+        build_site(src.dataset, staged, source_root=lay.root)
         swap(staged, dist)
     except BaseException:
         discard(staged)

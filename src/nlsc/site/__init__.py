@@ -1,0 +1,365 @@
+"""The static website in dist/site/, generated from the RDF only.
+
+    index.html                 what the dataset is, figures, downloads, queries, the diagram
+    diagram.svg                the network diagram (also inlined in index.html)
+    doc/index.html             every resource, grouped by the type in its IRI
+    doc/{type}/{slug}.html     one page per /id/{type}/{slug} IRI, with beside it
+    doc/{type}/{slug}.ttl      its concise bounded description in Turtle,
+                .jsonld .rdf .nt   JSON-LD, RDF/XML and N-Triples
+    def/index.html             the ontology documentation (pyLODE 3.3.4)
+    def/nlsc.{ttl,jsonld,rdf,nt}  the ontology
+    dist/                      copies of the downloads (so the site is one web root)
+    queries/*.rq               the bundled SPARQL queries
+    static/site.css            the only style sheet; no scripts, fonts or CDNs
+    .htaccess, nginx.conf      content negotiation (see conneg.py)
+
+Everything is sorted and carries no timestamp, so two builds are byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
+
+from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, bind_prefixes
+from . import conneg
+from .diagram import diagram, inline
+from .model import Names, Text, asserted_union, doc_path, in_id_space, ontology_graph, rel
+from .pages import LANGS, PageBuilder
+
+__all__ = ["build_site", "SiteResult"]
+
+SITE = "site"
+RDF_FORMATS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
+#: licence IRIs and the SPDX identifier shown for them
+LICENCES = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0-1.0"}
+DATASET_IRI = URIRef(BASE + "dataset")
+SOURCE_PAGE = URIRef(str(ID) + "bron/samenwerking-nationaal")
+
+
+@dataclass
+class SiteResult:
+    root: Path
+    pages: list[str] = field(default_factory=list)  # site-relative paths of the HTML pages
+    files: int = 0
+
+
+# -- helpers -----------------------------------------------------------------
+
+def _env():
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("nlsc.site", "templates"), autoescape=select_autoescape(["j2", "html"]),
+                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["rel"] = rel
+    env.filters["filesize"] = _filesize
+    return env
+
+
+def _filesize(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024 / 1024:.1f} MiB"
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def jsonld_context(union: Graph) -> dict:
+    """The project's JSON-LD context object (nlsc.jsonld), built offline."""
+    from ..jsonld import build_context
+
+    return build_context(union)["@context"]
+
+
+def _context_for(full: dict, g: Graph) -> dict:
+    """The entries of the full context that `g` uses, plus all prefixes and aliases."""
+    used = {str(p) for p in g.predicates()} | {str(o) for o in g.objects(None, RDF.type)}
+    out = {}
+    for key, value in full.items():
+        if isinstance(value, str) or (isinstance(value, dict) and value.get("@id") in used):
+            out[key] = value
+    return out
+
+
+def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
+    h = bind_prefixes(Graph())
+    h += g
+    if fmt == "nt":
+        lines = h.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+        return "".join(sorted(f"{line}\n" for line in lines if line.strip())).encode("utf-8")
+    if fmt == "json-ld":
+        doc = json.loads(h.serialize(format="json-ld", context=context, auto_compact=True))
+        return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return h.serialize(format=fmt, encoding="utf-8")
+
+
+def cbd(g: Graph, r: URIRef) -> Graph:
+    """The concise bounded description of `r` (with reifications of its statements)."""
+    out = Graph()
+    g.cbd(r, target_graph=out)
+    return out
+
+
+def term_anchors(ontology_doc: str) -> dict[str, str]:
+    """Ontology term IRI -> element id in pyLODE's page."""
+    anchors = {}
+    for m in re.finditer(r'<div class="[^"]*entity[^"]*" id="([^"]+)">(.*?)<code>([^<]+)</code>', ontology_doc, re.S):
+        anchors.setdefault(m.group(3).strip(), m.group(1))
+    return anchors
+
+
+def ontology_doc(ontology: Graph) -> str:
+    """pyLODE 3.3.4's OntPub page for the ontology (no network: its background ontologies are bundled)."""
+    import logging
+
+    from pylode import OntPub
+
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
+    src = Graph()
+    src += ontology
+    return OntPub(ontology=src, sort_subjects=True).make_html()
+
+
+def read_queries(folder: Path | None) -> list[dict]:
+    """Title, description, question and text of each queries/*.rq, from its header comments
+    (`# Title (nl): ...`, `# Title (en): ...`, `# Description (nl|en): ...`, `# Question: ...`)."""
+    if folder is None or not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.rq")):
+        body = path.read_text(encoding="utf-8")
+        fields: dict[tuple[str, str], str] = {}
+        last = None
+        for line in body.splitlines():
+            if not line.startswith("#"):
+                if line.strip():
+                    break
+                continue
+            m = re.match(r"^#\s*([A-Za-z][\w ]*?)\s*(?:\((nl|en)\)|@(nl|en))?\s*:\s*(.+)$", line)
+            if m and len(m.group(1)) <= 20:
+                key = (m.group(1).lower(), m.group(2) or m.group(3) or "")
+                fields[key] = (fields[key] + " " + m.group(4).strip()) if key in fields else m.group(4).strip()
+                last = key
+            elif last is not None and line.lstrip("#").strip():  # a continuation line
+                fields[last] += " " + line.lstrip("#").strip()
+
+        def texts(name: str) -> list[Text]:
+            return [Text(fields[(name, lang)], lang) for lang in ("nl", "en", "") if (name, lang) in fields]
+
+        out.append({"name": path.name, "path": path, "title": texts("title") or [Text(path.stem, "")],
+                    "description": texts("description"), "question": texts("question"),
+                    "text": body})
+    return out
+
+
+def downloads(dist_dir: Path, described: Graph) -> list[dict]:
+    """The files in dist/ (top level): size and SHA-256 from the files, title from dataset.ttl."""
+    titles, media = {}, {}
+    for d in described.subjects(RDF.type, DCAT.Distribution):
+        for url in described.objects(d, DCAT.downloadURL):
+            name = str(url).rsplit("/", 1)[-1]
+            titles[name] = sorted(str(t) for t in described.objects(d, DCTERMS.title))
+            media[name] = sorted(str(m).rsplit("/media-types/", 1)[-1] for m in described.objects(d, DCAT.mediaType))
+    out = []
+    for path in sorted(p for p in dist_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+        out.append({"name": path.name, "size": path.stat().st_size, "sha256": _sha256(path),
+                    "title": (titles.get(path.name) or [""])[0], "media": (media.get(path.name) or [""])[0]})
+    return out
+
+
+# -- the build ---------------------------------------------------------------
+
+def build_site(dataset, dist_dir, *, source_root: Path | str | None = None, base_path: str = "/") -> SiteResult:
+    """Write the site into `dist_dir`/site from `dataset` (an rdflib Dataset with the
+    nlsc named graphs, or a plain Graph) and the files already in `dist_dir`."""
+    dist_dir = Path(dist_dir)
+    out = dist_dir / SITE
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    union = asserted_union(dataset)
+    ontology = ontology_graph(dataset)
+    names = Names(union)
+    env = _env()
+    result = SiteResult(root=out)
+
+    if source_root is None:
+        from ..paths import source_root as default_root
+
+        source_root = default_root()
+    queries = read_queries(Path(source_root) / "queries")
+
+    # the dataset description written by the build, if it is there
+    described = Graph()
+    if (dist_dir / "dataset.ttl").is_file():
+        described.parse(dist_dir / "dataset.ttl", format="turtle")
+    files = downloads(dist_dir, described)
+    for f in files:
+        _write(out / "dist" / f["name"], (dist_dir / f["name"]).read_bytes())
+    for q in queries:
+        _write(out / "queries" / q["name"], q["path"].read_bytes())
+
+    # ontology documentation and serialisations
+    odoc = ontology_doc(ontology)
+    _write(out / "def" / "index.html", odoc)
+    full_context = jsonld_context(union)
+    for ext, fmt in RDF_FORMATS.items():
+        _write(out / "def" / f"nlsc.{ext}", serialise(ontology, fmt, _context_for(full_context, ontology)))
+    anchors = term_anchors(odoc)
+    builder = PageBuilder(union, names, anchors)
+
+    # static files
+    static = resources.files("nlsc.site") / "static"
+    for item in sorted(static.iterdir(), key=lambda t: t.name):
+        if item.is_file():
+            _write(out / "static" / item.name, item.read_bytes())
+
+    _write(out / "favicon.ico", favicon_png())
+
+    # resource pages
+    subjects = sorted({s for s in union.subjects() if in_id_space(s)}, key=str)
+    page_tpl = env.get_template("resource.html.j2")
+    for r in subjects:
+        description = cbd(union, r)
+        stem = doc_path(r, "")
+        slug = stem.rsplit("/", 1)[-1]
+        written = {}
+        for ext, fmt in RDF_FORMATS.items():
+            data = serialise(description, fmt, _context_for(full_context, description))
+            _write(out / f"{stem}.{ext}", data)
+            written[ext] = {"href": f"{slug}.{ext}", "size": len(data)}
+        ctx = builder.page(r, written)
+        ctx["turtle"] = (out / f"{stem}.ttl").read_text(encoding="utf-8")
+        ctx["jsonld"] = (out / f"{stem}.jsonld").read_text(encoding="utf-8")
+        _write(out / ctx["path"], page_tpl.render(page=ctx, here=ctx["path"], site=_site_links(ctx["path"])))
+        result.pages.append(ctx["path"])
+
+    # the list of all resources
+    groups = defaultdict(list)
+    for r in subjects:
+        groups[doc_path(r, "")[4:].split("/", 1)[0]].append(r)
+    listing = []
+    for key in sorted(groups):
+        members = sorted(groups[key], key=names.sort_key)
+        classes = sorted({t for m in members for t in union.objects(m, RDF.type)}, key=str)
+        listing.append({
+            "key": key,
+            "classes": [builder.term("doc/index.html", c) for c in classes],
+            "members": [{"href": rel("doc/index.html", doc_path(m)), "nl": names.pair(m)[0],
+                       "en": names.pair(m)[1]} for m in members],
+        })
+    _write(out / "doc" / "index.html", env.get_template("list.html.j2").render(
+        groups=listing, here="doc/index.html", site=_site_links("doc/index.html")))
+    result.pages.append("doc/index.html")
+
+    # diagram and index
+    dot_text, svg = diagram(union, names)
+    _write(out / "diagram.svg", svg)
+    _write(out / "diagram.dot", dot_text)
+    index = _index_context(union, ontology, described, names, builder, files, queries)
+    index["diagram"] = inline(svg)
+    _write(out / "index.html", env.get_template("index.html.j2").render(
+        **index, here="index.html", site=_site_links("index.html")))
+    result.pages.append("index.html")
+    result.pages.append("def/index.html")
+
+    # content negotiation
+    _write(out / ".htaccess", conneg.htaccess(base_path))
+    _write(out / "nginx.conf", conneg.nginx(base_path))
+    result.pages.sort()
+    result.files = sum(1 for p in out.rglob("*") if p.is_file())
+    return result
+
+
+def _site_links(here: str) -> dict:
+    return {k: rel(here, v) for k, v in {
+        "home": "index.html", "all": "doc/index.html", "ontology": "def/index.html",
+        "css": "static/site.css", "icon": "static/favicon.svg", "diagram": "diagram.svg"}.items()}
+
+
+def favicon_png(size: int = 16) -> bytes:
+    """A plain square PNG for /favicon.ico (browsers ask for it on pages without a <link rel=icon>)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + bytes((0x12, 0x26, 0x3A)) * size
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(row * size, 9)) + chunk(b"IEND", b""))
+
+
+def _first(g: Graph, s, p):
+    values = sorted(g.objects(s, p))
+    return values[0] if values else None
+
+
+def _texts(g: Graph, s, p) -> list[Text]:
+    vals = [Text(str(o), o.language or "") for o in g.objects(s, p) if isinstance(o, Literal)]
+    return sorted(vals, key=lambda t: (LANGS.index(t.lang) if t.lang in LANGS else 9, t.value))
+
+
+def _index_context(union, ontology, described, names, builder, files, queries) -> dict:
+    here = "index.html"
+    # what the dataset is: the DCAT description if the build wrote one, else the ontology header
+    about = described if (DATASET_IRI, RDF.type, DCAT.Dataset) in described else ontology
+    subject = DATASET_IRI if about is described else ONTOLOGY_IRI
+    licence = _first(about, subject, DCTERMS.license) or _first(ontology, ONTOLOGY_IRI, DCTERMS.license)
+    version = _first(about, subject, OWL.versionInfo) or _first(ontology, ONTOLOGY_IRI, OWL.versionInfo)
+
+    def listed(cls):
+        return sorted((s for s in union.subjects(RDF.type, cls) if in_id_space(s)), key=names.sort_key)
+
+    def items(nodes):
+        return [{"href": rel(here, doc_path(n)), "nl": names.pair(n)[0], "en": names.pair(n)[1]} for n in nodes]
+
+    organisations = listed(CV.PublicOrganisation)
+    arrangements = listed(ORG.OrganizationalCollaboration)
+    flows = listed(NLSC.InformationProvision)
+    source_urls = sorted(str(u) for u in union.objects(SOURCE_PAGE, SCHEMA.url))
+    return {
+        "title": _texts(about, subject, DCTERMS.title),
+        "description": _texts(about, subject, DCTERMS.description),
+        "version": str(version) if version else "",
+        "licence": {"href": str(licence), "spdx": LICENCES.get(str(licence), str(licence))} if licence else None,
+        "citation": _texts(ontology, ONTOLOGY_IRI, DCTERMS.bibliographicCitation),
+        "source": {"href": rel(here, doc_path(SOURCE_PAGE)), "nl": names.pair(SOURCE_PAGE)[0],
+                   "en": names.pair(SOURCE_PAGE)[1], "urls": source_urls,
+                   "rights": _texts(union, SOURCE_PAGE, DCTERMS.rights)} if (SOURCE_PAGE, None, None) in union else None,
+        "figures": [
+            ("organisaties", "organisations", len(organisations)),
+            ("samenwerkingsverbanden", "arrangements", len(arrangements)),
+            ("informatieverstrekkingen", "information flows", len(flows)),
+            ("citaten van de bronpagina", "quoted passages", sum(1 for _ in union.subjects(RDF.type, URIRef(
+                "http://www.w3.org/ns/oa#TextQuoteSelector")))),
+            ("tripels", "triples", len(union)),
+        ],
+        "organisations": items(organisations),
+        "arrangements": items(arrangements),
+        "flows": items(flows),
+        "downloads": files,
+        "queries": [{k: v for k, v in q.items() if k != "path"} for q in queries],
+        "ontology_title": _texts(ontology, ONTOLOGY_IRI, DCTERMS.title),
+        "ontology_iri": str(ONTOLOGY_IRI),
+        "namespace": str(NLSC),
+        "id_space": str(ID),
+    }

@@ -1,0 +1,180 @@
+"""The network diagram: organisations and arrangements as nodes; information
+provisions, memberships, forward posts and organisational parenthood as typed,
+colour-coded edges. Laid out by Graphviz `dot` (deterministic for the same
+input), from a DOT text that is itself written in sorted order.
+
+Every node links to its page, every statement edge to the page of its
+statement node; links are relative to the site root (the folder holding
+index.html and diagram.svg).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import textwrap
+from dataclasses import dataclass
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from ..errors import NlscError
+from ..namespaces import CV, NLSC, ORG
+from .model import Names, doc_path, in_id_space
+
+FONT = "DejaVu Sans"
+
+#: node kinds: (class, fill, border, Dutch name, English name); first match wins
+NODE_KINDS = (
+    ("arrangement", ORG.OrganizationalCollaboration, "#fff3cd", "#a67c00", "samenwerkingsverband", "arrangement"),
+    ("organisation", CV.PublicOrganisation, "#e3eefa", "#0b5394", "organisatie", "organisation"),
+    ("organisation", ORG.Organization, "#e3eefa", "#0b5394", "organisatie", "organisation"),
+    ("unit", ORG.OrganizationalUnit, "#e2f3ea", "#1e7b4f", "eenheid", "unit"),
+    ("group", None, "#f1f1f1", "#666666", "groep van afnemers", "group of recipients"),
+)
+
+#: edge kinds: key -> (colour, style, Dutch name, English name)  (Okabe-Ito colours)
+EDGE_KINDS = {
+    "provision": ("#0072B2", "solid", "informatieverstrekking", "information provision"),
+    "membership": ("#009E73", "solid", "lidmaatschap", "membership"),
+    "forwardpost": ("#D55E00", "bold", "vooruitgeschoven post", "forward post"),
+    "partof": ("#8c8c8c", "dashed", "onderdeel van", "part of"),
+}
+
+
+@dataclass(frozen=True)
+class Edge:
+    kind: str
+    source: URIRef
+    target: URIRef
+    statement: URIRef | None  # the node whose page explains the edge
+    note: str = ""
+
+
+def edges(g: Graph) -> list[Edge]:
+    out = []
+    for st in g.subjects(RDF.type, NLSC.InformationProvision):
+        for a in g.objects(st, NLSC.provider):
+            for b in g.objects(st, NLSC.recipient):
+                out.append(Edge("provision", a, b, st))
+    for st in g.subjects(RDF.type, ORG.Membership):
+        for a in g.objects(st, ORG.member):
+            for b in g.objects(st, ORG.organization):
+                out.append(Edge("membership", a, b, st))
+    for st in g.subjects(RDF.type, NLSC.ForwardPostRelation):
+        for a in g.objects(st, NLSC.intelligenceUnit):
+            for b in g.objects(st, NLSC.servedService):
+                out.append(Edge("forwardpost", a, b, st))
+    for p in (ORG.subOrganizationOf, ORG.unitOf):
+        for a, b in g.subject_objects(p):
+            if in_id_space(a) and in_id_space(b):
+                out.append(Edge("partof", a, b, None))
+    return sorted(set(out), key=lambda e: (e.kind, str(e.source), str(e.target), str(e.statement)))
+
+
+def nodes(g: Graph, es: list[Edge]) -> list[URIRef]:
+    found = {s for kind in NODE_KINDS[:4] for s in g.subjects(RDF.type, kind[1]) if in_id_space(s)}
+    found |= {e.source for e in es} | {e.target for e in es}
+    return sorted(found, key=str)
+
+
+def node_kind(g: Graph, n) -> tuple:
+    for kind in NODE_KINDS:
+        if kind[1] is None or (n, RDF.type, kind[1]) in g:
+            return kind
+    return NODE_KINDS[-1]
+
+
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _wrap(label: str, width: int = 24) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def dot_source(g: Graph, names: Names) -> str:
+    es = edges(g)
+    ns = nodes(g, es)
+    ids = {n: "n" + str(i) for i, n in enumerate(ns)}
+    lines = [
+        "digraph nlsc {",
+        f'  graph [rankdir=LR, fontname={_q(FONT)}, bgcolor="white", nodesep=0.18, ranksep=0.9, '
+        'pad=0.2, id="nlsc-network", tooltip="nlsc network"];',
+        f'  node [fontname={_q(FONT)}, fontsize=13, shape=box, style="rounded,filled", penwidth=1.3, '
+        'margin="0.12,0.05", height=0.3];',
+        '  edge [penwidth=1.6, arrowsize=0.7];',
+    ]
+    for n in ns:
+        key, _, fill, border, _, _ = node_kind(g, n)
+        nl, en = names.pair(n)
+        tooltip = nl.value if nl.value == en.value else f"{nl.value} / {en.value}"
+        style = '"rounded,filled,dashed"' if key == "group" else '"rounded,filled"'
+        lines.append(
+            f"  {ids[n]} [label={_q(_wrap(names.short(n)))}, href={_q(doc_path(n))}, target=\"_top\", "
+            f"tooltip={_q(tooltip)}, fillcolor={_q(fill)}, color={_q(border)}, style={style}, "
+            f"id={_q('node-' + doc_path(n, '')[4:].replace('/', '-'))}, class={_q('node_' + key)}];")
+    for e in es:
+        colour, style, nl, en = EDGE_KINDS[e.kind]
+        attrs = [f"color={_q(colour)}", f"style={style}"]
+        if e.statement is not None:
+            st_nl, st_en = names.pair(e.statement)
+            attrs += [f"href={_q(doc_path(e.statement))}", 'target="_top"',
+                      f"tooltip={_q(f'{st_nl.value} / {st_en.value}')}"]
+        else:
+            attrs.append(f"tooltip={_q(f'{nl} / {en}')}")
+        if e.kind == "partof":
+            attrs.append("arrowhead=empty")
+        attrs.append(f"class={_q('edge_' + e.kind)}")
+        lines.append(f"  {ids[e.source]} -> {ids[e.target]} [{', '.join(attrs)}];")
+    lines.append(legend())
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def legend() -> str:
+    rows = []
+    for key in ("provision", "membership", "forwardpost", "partof"):
+        colour, style, nl, en = EDGE_KINDS[key]
+        line = "╌╌╌▷" if style == "dashed" else ("━━━▶" if style == "bold" else "───▶")
+        rows.append(f'<tr><td align="left"><font color="{colour}">{line}</font></td>'
+                    f'<td align="left">{html.escape(nl)} <font color="#555555">/ {html.escape(en)}</font></td></tr>')
+    seen = set()
+    for key, _, fill, border, nl, en in NODE_KINDS:
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(f'<tr><td bgcolor="{fill}" border="1" color="{border}" style="rounded"> </td>'
+                    f'<td align="left">{html.escape(nl)} <font color="#555555">/ {html.escape(en)}</font></td></tr>')
+    table = ('<table border="0" cellborder="0" cellspacing="3" cellpadding="2">'
+             '<tr><td colspan="2" align="left"><b>Legenda / Legend</b></td></tr>' + "".join(rows) + "</table>")
+    return f'  legend [shape=plain, style="", fontsize=12, label=<{table}>, id="legend"];'
+
+
+_GENERATED = re.compile(r"<!-- Generated by graphviz[^>]*-->\n")
+
+
+def render(dot_text: str) -> str:
+    """SVG text of `dot_text`; the Graphviz version comment is dropped so the output is stable."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise NlscError("Graphviz `dot` not found: install it (Debian: apt-get install graphviz)")
+    res = subprocess.run([exe, "-Tsvg"], input=dot_text.encode("utf-8"), capture_output=True, timeout=120)
+    if res.returncode != 0:
+        raise NlscError("dot failed: " + res.stderr.decode("utf-8", "replace").strip())
+    svg = _GENERATED.sub("", res.stdout.decode("utf-8"))
+    return svg
+
+
+def inline(svg: str) -> str:
+    """The <svg> element alone, for embedding in HTML."""
+    start = svg.index("<svg")
+    return svg[start:].strip() + "\n"
+
+
+def diagram(g: Graph, names: Names) -> tuple[str, str]:
+    """(DOT source, standalone SVG)."""
+    src = dot_source(g, names)
+    return src, render(src)

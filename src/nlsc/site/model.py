@@ -1,0 +1,205 @@
+"""From the RDF to plain, sorted Python values the templates render.
+
+Every fact on the site comes from the graph; the only text kept here is
+presentation: names of reused vocabulary terms (W3C ORG, SKOS, PROV, ...)
+that the ontology does not label itself, and the names of the sections.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS
+
+from ..namespaces import BASE, CV, ID, NLSC, OA, ORG, PREFIXES, SCHEMA
+
+#: names of reused terms the ontology refers to but does not label: (nl, en)
+REUSED_TERMS: dict[URIRef, tuple[str, str]] = {
+    RDF.type: ("type", "type"),
+    RDF.subject: ("onderwerp", "subject"),
+    RDF.predicate: ("eigenschap", "predicate"),
+    RDF.object: ("waarde", "object"),
+    RDFS.seeAlso: ("zie ook", "see also"),
+    RDFS.label: ("label", "label"),
+    SKOS.prefLabel: ("voorkeursnaam", "preferred label"),
+    SKOS.altLabel: ("alternatieve naam", "alternative label"),
+    SKOS.definition: ("definitie", "definition"),
+    SKOS.inScheme: ("in begrippenkader", "in scheme"),
+    SKOS.topConceptOf: ("topbegrip van", "top concept of"),
+    SKOS.hasTopConcept: ("heeft topbegrip", "has top concept"),
+    SKOS.broader: ("breder", "broader"),
+    SKOS.narrower: ("smaller", "narrower"),
+    ORG.hasMember: ("heeft lid", "has member"),
+    ORG.member: ("lid", "member"),
+    ORG.organization: ("organisatie", "organization"),
+    ORG.role: ("rol", "role"),
+    ORG.subOrganizationOf: ("valt onder", "sub-organization of"),
+    ORG.hasSubOrganization: ("heeft onderdeel", "has sub-organization"),
+    ORG.unitOf: ("eenheid van", "unit of"),
+    ORG.hasUnit: ("heeft eenheid", "has unit"),
+    ORG.hasSite: ("heeft vestiging", "has site"),
+    ORG.hasPrimarySite: ("hoofdvestiging", "primary site"),
+    ORG.postIn: ("functie in", "post in"),
+    ORG.hasPost: ("heeft functie", "has post"),
+    ORG.linkedTo: ("verbonden met", "linked to"),
+    PROV.wasDerivedFrom: ("ontleend aan", "derived from"),
+    PROV.wasQuotedFrom: ("geciteerd uit", "quoted from"),
+    PROV.wasAttributedTo: ("toegeschreven aan", "attributed to"),
+    DCTERMS.description: ("beschrijving", "description"),
+    DCTERMS.title: ("titel", "title"),
+    DCTERMS.source: ("bron", "source"),
+    DCTERMS.spatial: ("gebied", "spatial coverage"),
+    DCTERMS.publisher: ("uitgever", "publisher"),
+    DCTERMS.rights: ("rechten", "rights"),
+    DCTERMS.language: ("taal", "language"),
+    DCTERMS.bibliographicCitation: ("bronvermelding", "citation"),
+    FOAF.homepage: ("website", "homepage"),
+    SCHEMA.sameAs: ("zelfde als", "same as"),
+    SCHEMA.url: ("webadres", "URL"),
+    SCHEMA.foundingDate: ("opgericht", "founding date"),
+    SCHEMA.legislationIdentifier: ("identificatie", "legislation identifier"),
+    OA.exact: ("citaat", "exact quote"),
+    OWL.sameAs: ("zelfde als", "same as"),
+    CV.PublicOrganisation: ("overheidsorganisatie", "public organisation"),
+    ORG.Organization: ("organisatie", "organization"),
+    ORG.OrganizationalCollaboration: ("samenwerkingsverband", "organizational collaboration"),
+    ORG.OrganizationalUnit: ("organisatie-eenheid", "organizational unit"),
+    ORG.Post: ("functie", "post"),
+    ORG.Membership: ("lidmaatschap", "membership"),
+    ORG.Role: ("rol", "role"),
+    ORG.Site: ("vestiging", "site"),
+    FOAF.Group: ("groep", "group"),
+    FOAF.Document: ("document", "document"),
+    SKOS.Concept: ("begrip", "concept"),
+    SKOS.ConceptScheme: ("begrippenkader", "concept scheme"),
+    OA.TextQuoteSelector: ("citaat", "text quote"),
+    PROV.Entity: ("entiteit", "entity"),
+    RDF.Statement: ("bewering (reïficatie)", "statement (reification)"),
+    SCHEMA.Legislation: ("regeling", "legislation"),
+    SCHEMA.Place: ("plaats", "place"),
+    SCHEMA.WebPage: ("webpagina", "web page"),
+    DCTERMS.Location: ("locatie", "location"),
+}
+
+#: properties shown in their own section rather than in the relation table
+TEXT_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, RDFS.label, DCTERMS.description, SKOS.definition)
+#: properties whose IRI values are links to the outside world
+EXTERNAL_LINK_PROPERTIES = (SCHEMA.sameAs, OWL.sameAs, RDFS.seeAlso, FOAF.homepage, SCHEMA.url, DCTERMS.source)
+#: the statement node classes (n-ary relations) and their edges in the diagram
+STATEMENT_CLASSES = (NLSC.InformationProvision, NLSC.ForwardPostRelation, NLSC.Liaison,
+                     NLSC.Cooperation, NLSC.Task)
+
+
+def in_id_space(term) -> bool:
+    return isinstance(term, URIRef) and str(term).startswith(str(ID))
+
+
+def doc_path(iri: URIRef, suffix: str = ".html") -> str:
+    """Site-relative path of the page (or file) of a /id/ IRI: doc/{type}/{slug}.html."""
+    return "doc/" + str(iri)[len(str(ID)):] + suffix
+
+
+def rel(from_page: str, to_path: str) -> str:
+    """A relative URL from the page at `from_page` to `to_path` (both site-relative)."""
+    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+
+
+def curie(iri) -> str:
+    s = str(iri)
+    best = None
+    for prefix, ns in PREFIXES.items():
+        if s.startswith(ns) and len(s) > len(ns) and (best is None or len(ns) > len(best[1])):
+            best = (prefix, ns)
+    if best and best[0] != "nlscid":
+        return f"{best[0]}:{s[len(best[1]):]}"
+    if s.startswith(str(ID)):
+        return s[len(str(ID)):].replace("/", ":", 1)
+    return s
+
+
+@dataclass(frozen=True)
+class Text:
+    """A literal as the template needs it: the text and its BCP 47 tag."""
+    value: str
+    lang: str  # "" for no language
+
+
+def text(lit: Literal) -> Text:
+    return Text(str(lit), lit.language or "")
+
+
+def _pick(values, lang):
+    matching = sorted(str(v) for v in values if isinstance(v, Literal) and (v.language or "") == lang)
+    return matching[0] if matching else None
+
+
+@dataclass
+class Names:
+    """Bilingual names of anything: our resources, our terms, reused terms."""
+
+    graph: Graph
+    cache: dict = field(default_factory=dict)
+
+    def pair(self, term) -> tuple[Text, Text]:
+        """(Dutch name, English name); a missing language falls back to the other, tagged as such."""
+        if term in self.cache:
+            return self.cache[term]
+        g = self.graph
+        labels = list(g.objects(term, SKOS.prefLabel)) or list(g.objects(term, RDFS.label))
+        nl, en = _pick(labels, "nl"), _pick(labels, "en")
+        if (nl is None or en is None) and term in REUSED_TERMS:
+            nl, en = nl or REUSED_TERMS[term][0], en or REUSED_TERMS[term][1]
+        if nl is None and en is None:
+            untagged = _pick(labels, "")
+            if untagged:
+                out = (Text(untagged, ""), Text(untagged, ""))
+            else:
+                c = curie(term)
+                out = (Text(c, ""), Text(c, ""))
+        else:
+            out = (Text(nl, "nl") if nl else Text(en, "en"), Text(en, "en") if en else Text(nl, "nl"))
+        self.cache[term] = out
+        return out
+
+    def short(self, term) -> str:
+        """A short Dutch name for the diagram: the abbreviation if there is one."""
+        alts = sorted(str(a) for a in self.graph.objects(term, SKOS.altLabel)
+                      if isinstance(a, Literal) and a.language == "nl")
+        if alts:
+            return min(alts, key=lambda a: (len(a), a))
+        return self.pair(term)[0].value
+
+    def sort_key(self, term) -> tuple:
+        nl, en = self.pair(term)
+        return (nl.value.casefold(), en.value.casefold(), str(term))
+
+
+def asserted_union(dataset) -> Graph:
+    """ontology + data + context as one Graph (a Graph is taken as it is)."""
+    from ..namespaces import ASSERTED_GRAPHS, bind_prefixes
+
+    if not hasattr(dataset, "graph") or not hasattr(dataset, "contexts"):
+        return dataset
+    g = bind_prefixes(Graph())
+    for iri in ASSERTED_GRAPHS:
+        for t in dataset.graph(iri):
+            g.add(t)
+    return g
+
+
+def ontology_graph(dataset) -> Graph:
+    from ..namespaces import GRAPH_ONTOLOGY
+
+    if hasattr(dataset, "contexts"):
+        return dataset.graph(GRAPH_ONTOLOGY)
+    g = Graph()
+    for s, p, o in dataset:
+        if str(s).startswith(BASE + "def"):
+            g.add((s, p, o))
+    return g
+
+
+def is_blank(term) -> bool:
+    return isinstance(term, BNode)

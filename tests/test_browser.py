@@ -1,0 +1,274 @@
+"""The site in a real browser: headless Chromium over a local http.server on 127.0.0.1,
+driven through the DevTools protocol (websocket-client).
+
+Every page loads without console errors, failed requests or exceptions; the
+network diagram renders with every organisation; screenshots of the index, one
+organisation page and the diagram are written for review to
+$NLSC_SCREENSHOTS (default: test-artifacts/screenshots/ in the checkout).
+
+With the environment variable CI set, a missing Chromium (or websocket-client)
+is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.server
+import itertools
+import json
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("jinja2")
+pytest.importorskip("pylode")
+
+from nlsc.load import load  # noqa: E402
+from nlsc.namespaces import CV  # noqa: E402
+from nlsc.paths import layout  # noqa: E402
+from nlsc.site import build_site  # noqa: E402
+from nlsc.site.model import Names, asserted_union, doc_path  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHOTS = Path(os.environ.get("NLSC_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--hide-scrollbars",
+                  "--disable-extensions", "--disable-sync", "--mute-audio", "--remote-allow-origins=*"]
+
+
+def _missing(what: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is required in CI")
+    pytest.skip(f"{what} not available")
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        exe = shutil.which(name)
+        if exe:
+            return exe
+    _missing("chromium")
+
+
+# -- a minimal DevTools protocol client ------------------------------------------
+
+class DevTools:
+    def __init__(self, ws_url: str):
+        try:
+            import websocket  # websocket-client
+        except ImportError:
+            _missing("websocket-client")
+        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self.ids = itertools.count(1)
+        self.events: list[dict] = []
+
+    def send(self, method: str, **params) -> dict:
+        msg_id = next(self.ids)
+        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == msg_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            self.events.append(msg)
+
+    def wait_for(self, method: str, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        for i, ev in enumerate(self.events):
+            if ev.get("method") == method:
+                return self.events.pop(i)
+        while time.monotonic() < deadline:
+            msg = json.loads(self.ws.recv())
+            if msg.get("method") == method:
+                return msg
+            self.events.append(msg)
+        raise TimeoutError(method)
+
+    def close(self):
+        self.ws.close()
+
+
+class Browser:
+    def __init__(self):
+        exe = _chromium()
+        self.profile = tempfile.mkdtemp(prefix="nlsc-chromium-")
+        self.proc = subprocess.Popen(
+            [exe, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
+             "--window-size=1400,1000", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = Path(self.profile) / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.is_file() and port_file.read_text().strip()):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.quit()
+                raise RuntimeError("chromium did not start")
+            time.sleep(0.1)
+        port = int(port_file.read_text().splitlines()[0])
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=10))
+        page = next(t for t in targets if t.get("type") == "page")
+        self.cdp = DevTools(page["webSocketDebuggerUrl"])
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.cdp.send(f"{domain}.enable")
+
+    def open(self, url: str) -> list[str]:
+        """Load `url`; return the problems seen: console errors, exceptions, failed requests."""
+        self.cdp.events.clear()
+        self.cdp.send("Page.navigate", url=url)
+        self.cdp.wait_for("Page.loadEventFired")
+        self.cdp.send("Runtime.evaluate", expression="1", awaitPromise=True)  # flush pending events
+        problems = []
+        for ev in self.cdp.events:
+            m, p = ev.get("method"), ev.get("params", {})
+            if m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                problems.append("console: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            elif m == "Runtime.exceptionThrown":
+                problems.append("exception: " + p["exceptionDetails"].get("text", ""))
+            elif m == "Log.entryAdded" and p["entry"]["level"] == "error":
+                problems.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}")
+            elif m == "Network.loadingFailed" and not p.get("canceled"):
+                problems.append(f"request failed: {p.get('errorText')}")
+            elif m == "Network.responseReceived" and p["response"]["status"] >= 400:
+                problems.append(f"HTTP {p['response']['status']}: {p['response']['url']}")
+        return problems
+
+    def evaluate(self, expression: str):
+        res = self.cdp.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in res:
+            raise RuntimeError(res["exceptionDetails"])
+        return res["result"].get("value")
+
+    def screenshot(self, path: Path, width: int = 1400, full_page: bool = True) -> bytes:
+        height = int(self.evaluate("Math.ceil(document.documentElement.scrollHeight)") or 1000) if full_page else 1000
+        height = max(600, min(height, 6000))
+        self.cdp.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                      mobile=False)
+        data = base64.b64decode(self.cdp.send("Page.captureScreenshot", format="png",
+                                              captureBeyondViewport=True)["data"])
+        self.cdp.send("Emulation.clearDeviceMetricsOverride")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return data
+
+    def quit(self):
+        try:
+            if hasattr(self, "cdp"):
+                self.cdp.close()
+        finally:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+# -- fixtures ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    from nlsc.pipeline import build
+
+    dist = tmp_path_factory.mktemp("browser") / "dist"
+    build(layout(), dist, quiet=True)
+    if not (dist / "site" / "index.html").is_file():
+        build_site(load(layout()).dataset, dist)
+    return dist / "site"
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser()
+    yield b
+    b.quit()
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+# -- tests ---------------------------------------------------------------------------
+
+def test_every_page_loads_without_errors(site, server, browser):
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    assert len(pages) > 200
+    failures = {}
+    for page in pages:
+        problems = browser.open(server + page)
+        if problems:
+            failures[page] = problems
+    assert not failures, json.dumps(failures, indent=1)[:4000]
+
+
+def test_diagram_renders_with_every_organisation(site, server, browser):
+    union = asserted_union(load(layout()).dataset)
+    names = Names(union)
+    orgs = sorted(union.subjects(predicate=None, object=CV.PublicOrganisation))
+    assert orgs
+    for url in (server + "diagram.svg", server + "index.html"):
+        assert not browser.open(url), url
+        rendered = browser.evaluate("""(() => {
+            const out = {};
+            for (const a of document.querySelectorAll('svg a')) {
+              const href = a.getAttribute('xlink:href') || a.getAttribute('href');
+              const t = a.querySelector('text');
+              if (!href || !t) continue;
+              const box = t.getBBox();
+              out[href] = {w: box.width, h: box.height, text: a.textContent.trim()};
+            }
+            return out;
+        })()""")
+        for org in orgs:
+            href = doc_path(org)
+            assert href in rendered, (url, org)
+            assert rendered[href]["w"] > 5 and rendered[href]["h"] > 5, (url, org, rendered[href])
+            short = names.short(org)
+            assert " ".join(rendered[href]["text"].split()) == " ".join(short.split()), (org, rendered[href])
+    # readable at default size: the standalone SVG is drawn at >= 12 px text
+    assert not browser.open(server + "diagram.svg")
+    size = browser.evaluate("Math.min(...[...document.querySelectorAll('text')]"
+                            ".filter(t => t.textContent.trim()).map(t => t.getBoundingClientRect().height))")
+    assert size >= 12, size
+    data = browser.screenshot(SHOTS / "diagram.png", full_page=True)
+    w, h = _png_size(data)
+    assert w >= 1000 and h >= 600 and len(data) > 50_000, (w, h, len(data))
+
+
+def test_screenshots_for_review(site, server, browser):
+    shots = {"index.png": "index.html", "organisatie-aivd.png": "doc/organisatie/aivd.html",
+             "informatieverstrekking.png": "doc/informatieverstrekking/aivd-openbaar-ministerie.html",
+             "ontology.png": "def/index.html"}
+    for name, page in shots.items():
+        assert not browser.open(server + page), page
+        data = browser.screenshot(SHOTS / name)
+        w, h = _png_size(data)
+        assert w == 1400 and h >= 600, (name, w, h)
+        assert len(data) > 30_000, f"{name} looks blank ({len(data)} bytes)"
+    # the page is not blank: there is a visible, non-empty heading
+    assert not browser.open(server + "doc/organisatie/aivd.html")
+    assert browser.evaluate("document.querySelector('h1').getBoundingClientRect().height") > 20
+    assert browser.evaluate("document.documentElement.lang") == "nl"

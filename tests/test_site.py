@@ -1,0 +1,310 @@
+"""The website in dist/site/: pages, RDF beside them, diagram, ontology docs,
+content negotiation, determinism, no network. (Browser checks: test_browser.py.)"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF
+
+pytest.importorskip("jinja2")
+pytest.importorskip("pylode")
+
+from nlsc.load import load  # noqa: E402
+from nlsc.namespaces import CV, ID, NLSC, ORG  # noqa: E402
+from nlsc.paths import layout  # noqa: E402
+from nlsc.site import build_site, conneg  # noqa: E402
+from nlsc.site.model import asserted_union, doc_path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+BASE = "https://w3id.org/nlsc/"
+
+
+def _build(dist: Path):
+    """A full build into `dist` (distributions, then the site), as `nlsc build` does."""
+    from nlsc.pipeline import build
+
+    build(layout(), dist, quiet=True)
+    if not (dist / "site" / "index.html").is_file():  # the build does not call build_site (yet)
+        build_site(load(layout()).dataset, dist)
+    return dist
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    return _build(tmp_path_factory.mktemp("dist") / "dist")
+
+
+@pytest.fixture(scope="module")
+def site(dist) -> Path:
+    return dist / "site"
+
+
+@pytest.fixture(scope="module")
+def union() -> Graph:
+    return asserted_union(load(layout()).dataset)
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+        self.langs: list[str] = []
+        self.html_lang = None
+        self.scripts: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        if "lang" in a:
+            self.langs.append(a["lang"])
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and "name" in a:
+            self.ids.add(a["name"])
+        if tag == "script":
+            self.scripts.append(a)
+        for key in ("href", "src", "xlink:href"):
+            if a.get(key):
+                self.links.append((tag, a[key]))
+
+
+def parse(path: Path) -> Links:
+    p = Links()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+# -- structure ---------------------------------------------------------------
+
+def test_one_page_per_resource_with_rdf_beside_it(site, union):
+    subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
+    assert len(subjects) > 100
+    for s in subjects:
+        stem = site / doc_path(s, "")
+        for ext in ("html", "ttl", "jsonld", "rdf", "nt"):
+            assert stem.with_name(stem.name + "." + ext).is_file(), f"{s}: no .{ext}"
+    assert (site / "doc/organisatie/aivd.html").is_file()
+
+
+def test_resource_rdf_files_are_its_concise_bounded_description(site, union):
+    for key in ("organisatie/aivd", "informatieverstrekking/aivd-openbaar-ministerie", "passage/om-ambtsbericht",
+                "samenwerkingsverband/versterking-samenwerking-cyber"):
+        iri = URIRef(str(ID) + key)
+        expected = Graph()
+        union.cbd(iri, target_graph=expected)
+        stem = site / "doc" / key
+        for ext, fmt in (("ttl", "turtle"), ("nt", "nt"), ("rdf", "xml")):
+            g = Graph().parse(stem.with_name(stem.name + "." + ext), format=fmt)
+            assert isomorphic(g, expected), f"{key}.{ext}"
+        doc = json.loads(stem.with_name(stem.name + ".jsonld").read_text("utf-8"))
+        assert isinstance(doc["@context"], dict), "JSON-LD must embed its context (never a remote one)"
+        g = Graph().parse(data=json.dumps(doc), format="json-ld")
+        assert isomorphic(g, expected), f"{key}.jsonld"
+
+
+def test_pages_are_bilingual_with_lang_attributes(site):
+    for page in ("index.html", "doc/organisatie/aivd.html", "doc/samenwerkingsverband/jscu.html", "doc/index.html"):
+        p = parse(site / page)
+        assert p.html_lang == "nl"
+        assert "en" in p.langs and "nl" in p.langs, page
+    aivd = (site / "doc/organisatie/aivd.html").read_text("utf-8")
+    assert '<h1 lang="nl">Algemene Inlichtingen- en Veiligheidsdienst</h1>' in aivd
+    assert 'lang="en">General Intelligence and Security Service<' in aivd
+
+
+def test_statement_page_shows_quotes_with_translation_and_both_directions(site, union):
+    page = (site / "doc/informatieverstrekking/aivd-openbaar-ministerie.html").read_text("utf-8")
+    for passage in union.objects(URIRef(str(ID) + "informatieverstrekking/aivd-openbaar-ministerie"),
+                                 URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")):
+        for exact in union.objects(passage, URIRef("http://www.w3.org/ns/oa#exact")):
+            assert f'<blockquote lang="nl">{exact}</blockquote>' in page
+        for tr in union.objects(passage, NLSC.translation):
+            assert f'lang="en">{tr}</blockquote>' in page
+    assert 'href="../organisatie/aivd.html"' in page and 'href="../organisatie/openbaar-ministerie.html"' in page
+    # incoming: the OM page links back to the statement
+    om = (site / "doc/organisatie/openbaar-ministerie.html").read_text("utf-8")
+    assert 'href="../informatieverstrekking/aivd-openbaar-ministerie.html"' in om
+
+
+def test_external_links(site, union):
+    """Every TOOI / ROO / Wikidata / website link of an organisation is a link on its page."""
+    from nlsc.site.model import EXTERNAL_LINK_PROPERTIES
+
+    checked = 0
+    for org in sorted(union.subjects(RDF.type, CV.PublicOrganisation)):
+        page = (site / doc_path(org)).read_text("utf-8")
+        for p in EXTERNAL_LINK_PROPERTIES:
+            for o in union.objects(org, p):
+                if isinstance(o, URIRef) and not str(o).startswith(BASE):
+                    assert f'href="{o}"' in page, (org, p, o)
+                    checked += 1
+    assert checked >= 10
+    om = (site / "doc/organisatie/openbaar-ministerie.html").read_text("utf-8")
+    assert 'href="https://identifier.overheid.nl/tooi/id/oorg/oorg12371"' in om
+
+
+# -- index -------------------------------------------------------------------
+
+def test_index_figures_downloads_and_licence(site, dist, union):
+    index = (site / "index.html").read_text("utf-8")
+    orgs = len({s for s in union.subjects(RDF.type, CV.PublicOrganisation)})
+    arrs = len({s for s in union.subjects(RDF.type, ORG.OrganizationalCollaboration)})
+    flows = len({s for s in union.subjects(RDF.type, NLSC.InformationProvision)})
+    for n in (orgs, arrs, flows, len(union)):
+        assert f'<span class="n">{n}</span>' in index
+    assert "CC0-1.0" in index and "creativecommons.org/publicdomain/zero/1.0/" in index
+    assert 'href="def/index.html"' in index
+    import hashlib
+
+    for name in ("nlsc.ttl", "nlsc.jsonld", "nlsc.trig", "dataset.ttl"):
+        f = dist / name
+        assert f.is_file()
+        assert hashlib.sha256(f.read_bytes()).hexdigest() in index, name
+        assert f'href="dist/{name}"' in index
+        assert (site / "dist" / name).read_bytes() == f.read_bytes()
+        assert f"{f.stat().st_size} bytes" in index
+
+
+def test_index_lists_the_bundled_queries(site):
+    queries = sorted((Path(str(layout().root)) / "queries").glob("*.rq"))
+    index = (site / "index.html").read_text("utf-8")
+    for q in queries:
+        assert f'href="queries/{q.name}"' in index
+        assert (site / "queries" / q.name).is_file()
+
+
+# -- diagram -----------------------------------------------------------------
+
+def test_diagram_has_every_organisation_and_typed_edges(site, union):
+    svg = (site / "diagram.svg").read_text("utf-8")
+    for org in union.subjects(RDF.type, CV.PublicOrganisation):
+        assert f'xlink:href="{doc_path(org)}"' in svg, org
+    for kind in ("edge_provision", "edge_membership", "edge_forwardpost"):
+        assert f"class=\"edge {kind}\"" in svg
+    assert "Legend" in svg
+    # the same SVG is inlined in the index page
+    index = (site / "index.html").read_text("utf-8")
+    assert svg[svg.index("<svg"):].strip() in index
+
+
+# -- ontology documentation ---------------------------------------------------
+
+def test_pylode_documentation(site):
+    doc = (site / "def/index.html").read_text("utf-8")
+    assert "https://w3id.org/nlsc/def#InformationProvision" in doc
+    for ext, fmt in (("ttl", "turtle"), ("nt", "nt"), ("rdf", "xml"), ("jsonld", "json-ld")):
+        g = Graph().parse(site / "def" / f"nlsc.{ext}", format=fmt)
+        assert (URIRef(BASE + "def"), RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")) in g
+
+
+# -- no network ---------------------------------------------------------------
+
+def test_no_external_resources(site):
+    """Links to the outside are fine; nothing may be *loaded* from it (CSS, scripts, images, fonts)."""
+    for page in html_pages(site):
+        p = parse(page)
+        for tag, url in p.links:
+            if tag in ("script", "img", "link", "iframe", "source", "image", "use"):
+                if tag == "link" and url.startswith("data:"):
+                    continue
+                assert not urlsplit(url).scheme and not url.startswith("//"), f"{page}: {tag} loads {url}"
+        for s in p.scripts:
+            assert "src" not in s, f"{page}: external script"
+    css = (site / "static/site.css").read_text("utf-8")
+    assert "@import" not in css and "url(" not in css and "@font-face" not in css
+
+
+def test_every_internal_link_resolves(site):
+    broken = []
+    ids_cache: dict[Path, set] = {}
+    for page in html_pages(site):
+        p = parse(page)
+        ids_cache[page] = p.ids
+        for _, url in p.links:
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith("//") or url.startswith("mailto:"):
+                continue
+            target = (page.parent / parts.path).resolve() if parts.path else page
+            if not target.is_file():
+                broken.append(f"{page.relative_to(site)} -> {url}")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                ids = ids_cache.get(target) or parse(target).ids
+                ids_cache[target] = ids
+                if parts.fragment not in ids:
+                    broken.append(f"{page.relative_to(site)} -> {url} (no #{parts.fragment})")
+    assert not broken, "\n".join(broken[:50])
+
+
+# -- content negotiation -------------------------------------------------------
+
+def _conneg_rows():
+    with (HERE / "conneg_table.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("row", _conneg_rows(), ids=lambda r: f"{r['iri'][len(BASE):]} [{r['accept'][:30]}]")
+def test_conneg_table(site, row):
+    htaccess = (site / ".htaccess").read_text("utf-8")
+    path = "/" + urlsplit(row["iri"]).path[len("/nlsc/"):]
+    got = conneg.evaluate(htaccess, path, row["accept"])
+    if not row["status"]:
+        assert got is None, f"{path} should be served as is, got {got}"
+        assert (site / path.lstrip("/")).is_file()
+        return
+    assert got == (int(row["status"]), row["target"])
+    assert (site / row["target"].lstrip("/")).is_file(), f"{row['target']} missing in dist/site"
+
+
+def test_conneg_every_thing_has_all_documents(site, union):
+    htaccess = (site / ".htaccess").read_text("utf-8")
+    subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
+    for s in subjects:
+        path = "/" + str(s)[len(BASE):]
+        for accept in ("text/html", "text/turtle", "application/ld+json", "application/rdf+xml",
+                       "application/n-triples"):
+            status, target = conneg.evaluate(htaccess, path, accept)
+            assert status == 303 and (site / target.lstrip("/")).is_file(), (s, accept, target)
+
+
+def test_nginx_equivalent(site):
+    text = (site / "nginx.conf").read_text("utf-8")
+    assert "return 303 /doc/$1.ttl;" in text and "return 303 /doc/$1.html;" in text
+    assert "location ~ ^/id/(.+)$" in text and "map $http_accept $nlsc_ext" in text
+
+
+# -- determinism ---------------------------------------------------------------
+
+def test_site_is_byte_identical_across_runs(dist, tmp_path):
+    again = tmp_path / "dist"
+    again.mkdir()
+    for f in dist.iterdir():
+        if f.is_file():
+            (again / f.name).write_bytes(f.read_bytes())
+    build_site(load(layout()).dataset, again)
+    a = {p.relative_to(dist / "site"): p.read_bytes() for p in (dist / "site").rglob("*") if p.is_file()}
+    b = {p.relative_to(again / "site"): p.read_bytes() for p in (again / "site").rglob("*") if p.is_file()}
+    assert sorted(a) == sorted(b)
+    differing = [str(k) for k in sorted(a) if a[k] != b[k]]
+    assert not differing, differing[:20]
+
+
+def test_no_timestamps(site):
+    for name in ("index.html", "doc/organisatie/aivd.html", "diagram.svg"):
+        text = (site / name).read_text("utf-8")
+        assert not re.search(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d", text), name
