@@ -27,6 +27,8 @@ SUBCOMMANDS = {
     "validate": "nlsc.validate",
     "query": "nlsc.query",
     "diff": "nlsc.diff",
+    "serve": "nlsc.serve",
+    "load": "nlsc.store_load",
     "site": "nlsc.site.cli",
 }
 
