@@ -1,0 +1,370 @@
+"""`nlsc query`: run a bundled SPARQL query (by name) or any query file.
+
+The store is an embedded pyoxigraph store holding the named graphs
+<https://w3id.org/nlsc/graph/{ontology,data,context}> (and /inferred when it is
+read from dist/). Queries see the three *asserted* graphs as their default
+graph (their union), so no inference is involved; GRAPH clauses can address
+each named graph, the inferred one included.
+
+The store is read from dist/nlsc.trig or dist/nlsc.nq when present, else built
+from the Turtle sources (ontology/, data/).
+
+Bundled queries live in queries/*.rq (checks in queries/checks/). Each opens
+with a header comment:
+
+    # Title (nl): ...            # Title (en): ...
+    # Description (nl): ...      # Description (en): ...
+    # Question: ...
+    # Answer: ...
+
+(a line starting with "#" and three or more spaces continues the previous
+field). Queries with label columns pin the language with one clause
+`VALUES ?lang { "nl" }`; `--lang en` rewrites that clause and nothing else.
+SERVICE (and LOAD) are refused unless `--allow-remote` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import NlscError
+from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, PREFIXES, ID
+
+HELP = "run a SPARQL query (bundled by name, or a file) on the dataset"
+
+FORMATS = ("table", "csv", "tsv", "json", "turtle")
+LANGS = ("nl", "en")
+
+_HEADER_LINE = re.compile(r"^#\s?([A-Za-z][A-Za-z ]*?)(?:\s*\((nl|en)\))?:\s*(.*)$")
+_CONTINUATION = re.compile(r"^#\s{3,}(\S.*)$")
+_LANG_VALUES = re.compile(r'(VALUES\s+\?lang\s*\{\s*)"(?:[A-Za-z-]+)"(\s*\})', re.IGNORECASE)
+_STRINGS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+_IRIS = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+_COMMENTS = re.compile(r"#[^\n]*")
+_REMOTE = re.compile(r"\b(SERVICE|LOAD)\b", re.IGNORECASE)
+
+
+class QueryError(NlscError):
+    """A query that cannot be found, parsed or is refused."""
+
+
+# ---------------------------------------------------------------------------
+# the catalogue of bundled queries
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class QueryInfo:
+    name: str
+    path: Path
+    header: dict = field(default_factory=dict)  # "title@nl" -> text, "question" -> text, ...
+
+    @property
+    def kind(self) -> str:
+        return query_kind(self.path.read_text(encoding="utf-8"), self.name)
+
+    def title(self, lang: str = "en") -> str:
+        return self.header.get(f"title@{lang}") or self.header.get("title@en") or self.header.get("title@nl") or ""
+
+
+def parse_header(text: str) -> dict:
+    """The header comment fields of a query: {"title@nl": ..., "question": ...}."""
+    out: dict[str, str] = {}
+    last = None
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        m = _CONTINUATION.match(line)
+        if m and last:
+            out[last] += " " + m.group(1).strip()
+            continue
+        m = _HEADER_LINE.match(line)
+        if m:
+            key = m.group(1).strip().lower()
+            last = f"{key}@{m.group(2)}" if m.group(2) else key
+            out[last] = m.group(3).strip()
+    return out
+
+
+def strip_comments_and_strings(text: str) -> str:
+    """The query with literals, IRIs and comments blanked (for keyword checks)."""
+    text = _STRINGS.sub('""', text)
+    text = _IRIS.sub("<>", text)
+    return _COMMENTS.sub("", text)
+
+
+def query_kind(text: str, name: str = "") -> str:
+    """SELECT, CONSTRUCT, ASK, DESCRIBE; `check` for a *-violation query."""
+    if name.endswith("-violation"):
+        return "check"
+    body = strip_comments_and_strings(text)
+    m = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body, re.IGNORECASE)
+    return m.group(1).upper() if m else "UNKNOWN"
+
+
+def queries_dir() -> Path:
+    from . import files
+
+    return Path(str(files())) / "queries"
+
+
+def bundled(directory: Path | None = None, checks: bool = True) -> list[QueryInfo]:
+    """All bundled queries, sorted by name; checks (queries/checks/) last."""
+    root = directory or queries_dir()
+    if not root.is_dir():
+        return []
+    found = [QueryInfo(p.stem, p, parse_header(p.read_text(encoding="utf-8"))) for p in sorted(root.glob("*.rq"))]
+    if checks and (root / "checks").is_dir():
+        found += [QueryInfo(p.stem, p, parse_header(p.read_text(encoding="utf-8")))
+                  for p in sorted((root / "checks").glob("*.rq"))]
+    return found
+
+
+def resolve(name_or_file: str, directory: Path | None = None) -> Path:
+    """A bundled query by name (with or without .rq), else a file path."""
+    for info in bundled(directory):
+        if name_or_file in (info.name, info.path.name):
+            return info.path
+    path = Path(name_or_file)
+    if path.is_file():
+        return path
+    raise QueryError(f"no bundled query and no file called {name_or_file!r} (see `nlsc query --list`)")
+
+
+# ---------------------------------------------------------------------------
+# preparing and running
+# ---------------------------------------------------------------------------
+
+
+def set_lang(text: str, lang: str | None) -> str:
+    """Rewrite the query's `VALUES ?lang { "xx" }` clause to `lang` (if both exist)."""
+    if not lang:
+        return text
+    if lang not in LANGS:
+        raise QueryError(f"--lang must be one of {', '.join(LANGS)}")
+    return _LANG_VALUES.sub(lambda m: f'{m.group(1)}"{lang}"{m.group(2)}', text)
+
+
+def has_lang_parameter(text: str) -> bool:
+    return bool(_LANG_VALUES.search(text))
+
+
+def check_remote(text: str, allow_remote: bool = False) -> None:
+    """Refuse SERVICE and LOAD unless allowed."""
+    if allow_remote:
+        return
+    m = _REMOTE.search(strip_comments_and_strings(text))
+    if m:
+        raise QueryError(f"the query uses {m.group(1).upper()}, which reaches out to the network; "
+                         "give --allow-remote to run it anyway")
+
+
+def _load_quads(store: ox.Store, path: Path) -> None:
+    fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.N_QUADS
+    store.bulk_load(path=str(path), format=fmt)
+
+
+def store_from_dist(dist: Path) -> ox.Store | None:
+    """A store with the named graphs of dist/nlsc.trig (or nlsc.nq), or None if absent."""
+    for name in ("nlsc.trig", "nlsc.nq"):
+        path = Path(dist) / name
+        if path.is_file():
+            store = ox.Store()
+            _load_quads(store, path)
+            return store
+    return None
+
+
+def store_from_sources(root: Path | None = None) -> ox.Store:
+    """A store with the three asserted named graphs, parsed from the Turtle sources."""
+    from .load import load
+    from .paths import layout
+
+    src = load(layout(root))
+    store = ox.Store()
+    data = src.dataset.serialize(format="nquads", encoding="utf-8")
+    store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def open_store(dist: Path | None = None, sources: Path | None = None) -> ox.Store:
+    """dist/ if it holds nlsc.trig or nlsc.nq, else the sources."""
+    if sources is None:
+        from .paths import dist_dir
+
+        store = store_from_dist(Path(dist) if dist else dist_dir())
+        if store is not None:
+            return store
+    elif dist is not None:
+        store = store_from_dist(Path(dist))
+        if store is not None:
+            return store
+    return store_from_sources(sources)
+
+
+def default_graphs(store: ox.Store) -> list[ox.NamedNode]:
+    """The asserted graphs present in the store (the queries' default graph)."""
+    present = {g.value for g in store.named_graphs()}
+    return [ox.NamedNode(str(g)) for g in ASSERTED_GRAPHS if str(g) in present]
+
+
+def run_query(text: str, store: ox.Store, lang: str | None = None, allow_remote: bool = False):
+    """Run `text` on `store` with the asserted graphs as default graph.
+
+    Returns pyoxigraph's QuerySolutions, QueryBoolean or QueryTriples."""
+    check_remote(text, allow_remote)
+    text = set_lang(text, lang)
+    graphs = default_graphs(store)
+    try:
+        if graphs:
+            return store.query(text, default_graph=graphs)
+        return store.query(text)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------
+# output
+# ---------------------------------------------------------------------------
+
+
+def _prefixes() -> dict[str, str]:
+    out = dict(PREFIXES)
+    for kind in ("organisatie", "groep", "eenheid", "functie", "samenwerkingsverband", "lidmaatschap",
+                 "informatieverstrekking", "contactlijn", "vooruitgeschoven-post", "samenwerking", "taak",
+                 "gebied", "locatie", "regeling", "bron", "passage", "instrument", "sector", "dreiging",
+                 "afnemerscategorie", "rol", "thema", "verstrekkingswijze", "ledencategorie",
+                 "begrippenkader", "contextfeit"):
+        out[kind] = f"{ID}{kind}/"
+    return out
+
+
+def short(term, prefixes: dict[str, str] | None = None) -> str:
+    """A readable form of a term: prefixed name, plain text with @lang, or ''."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        best = None
+        for p, ns in (prefixes or _prefixes()).items():
+            if term.value.startswith(ns) and (best is None or len(ns) > len(best[1])):
+                best = (p, ns)
+        if best:
+            local = term.value[len(best[1]):]
+            if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", local or "x") and not local.endswith("."):
+                return f"{best[0]}:{local}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"{term.value} @{term.language}"
+        return term.value
+    return str(term)
+
+
+def table(variables: list[str], rows: list[list[str]]) -> str:
+    widths = [len(v) + 1 for v in variables]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = min(max(widths[i], len(cell)), 80)
+
+    def fit(cell: str, width: int) -> str:
+        return cell if len(cell) <= width else cell[: width - 1] + "…"
+
+    head = "  ".join(f"?{v}".ljust(w) for v, w in zip(variables, widths))
+    rule = "  ".join("-" * w for w in widths)
+    body = ["  ".join(fit(c, w).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join([head.rstrip(), rule, *body, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"]) + "\n"
+
+
+def render(result, fmt: str = "table") -> bytes:
+    """Serialise a pyoxigraph result in one of FORMATS."""
+    if isinstance(result, ox.QueryBoolean):
+        value = bool(result)
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": value}).encode() + b"\n"
+        if fmt in ("csv", "tsv"):
+            return result.serialize(format=ox.QueryResultsFormat.CSV if fmt == "csv" else ox.QueryResultsFormat.TSV)
+        if fmt == "turtle":
+            raise QueryError("an ASK query has no Turtle output; use table, json, csv or tsv")
+        return f"{'true' if value else 'false'}\n".encode()
+    if isinstance(result, ox.QueryTriples):
+        if fmt not in ("turtle", "table"):
+            raise QueryError("a CONSTRUCT/DESCRIBE query gives triples: use --format turtle (or table)")
+        triples = list(result)
+        if fmt == "table":
+            rows = [[short(t.subject), short(t.predicate), short(t.object)] for t in triples]
+            rows.sort()
+            return table(["subject", "predicate", "object"], rows).encode("utf-8")
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
+    # SELECT
+    if fmt == "turtle":
+        raise QueryError("a SELECT query gives a table: use --format table, csv, tsv or json")
+    if fmt in ("csv", "tsv", "json"):
+        formats = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                   "json": ox.QueryResultsFormat.JSON}
+        return result.serialize(format=formats[fmt])
+    variables = [v.value for v in result.variables]
+    rows = [[short(solution[v]) for v in variables] for solution in result]
+    return table(variables, rows).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", nargs="?", metavar="NAME|FILE", help="a bundled query name (see --list) or a .rq file")
+    p.add_argument("--list", action="store_true", help="list the bundled queries with their titles")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of the label columns, for queries with a VALUES ?lang clause (default: as written, nl)")
+    p.add_argument("--allow-remote", action="store_true", help="allow SERVICE clauses and LOAD")
+    p.add_argument("--dist", metavar="DIR", default=None, help="read the dataset from this dist folder")
+    p.add_argument("--sources", metavar="DIR", default=None,
+                   help="read the dataset from the Turtle sources in this folder (ontology/, data/)")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register `query` on an argparse subparsers object."""
+    p = subparsers.add_parser("query", help=HELP, description=HELP)
+    add_arguments(p)
+    p.set_defaults(_run=run)
+    return p
+
+
+def list_text(lang: str = "en") -> str:
+    infos = bundled()
+    if not infos:
+        return "no bundled queries found\n"
+    width = max(len(i.name) for i in infos)
+    lines = [f"{i.name.ljust(width)}  {i.kind.ljust(9)}  {i.title(lang)}" for i in infos]
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    out = sys.stdout.buffer
+    if args.list:
+        out.write(list_text(args.lang or "en").encode("utf-8"))
+        return 0
+    if not args.query:
+        raise QueryError("give a query name or file, or --list")
+    path = resolve(args.query)
+    text = path.read_text(encoding="utf-8")
+    if args.lang and not has_lang_parameter(text):
+        print(f"nlsc query: note: {path.name} has no VALUES ?lang clause; --lang ignored", file=sys.stderr)
+    store = open_store(Path(args.dist) if args.dist else None, Path(args.sources) if args.sources else None)
+    result = run_query(text, store, lang=args.lang, allow_remote=args.allow_remote)
+    out.write(render(result, args.format))
+    out.flush()
+    return 0
