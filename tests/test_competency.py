@@ -67,7 +67,7 @@ def test_versterking_samenwerking_cyber(store):
     legal = [r for r in rows(store, "legal-basis-and-location") if r["arrangement"] == vsc]
     assert {r["site"] for r in legal} == {f"{ID}locatie/bij-het-ncsc"}
     assert {r["fallsUnder"] for r in legal} == {o("aivd")}
-    from_page = {r["legalBasis"] for r in legal if r["basisFromContext"] == "false"}
+    from_page = {r["legalBasis"] for r in legal if not r.get("contextFact")}
     assert from_page == {f"{ID}regeling/wiv-2017"}
     # the site is the NCSC's
     ask = ("PREFIX org: <http://www.w3.org/ns/org#> ASK { <%s> org:hasSite ?site . <%s> org:hasSite ?site }"
