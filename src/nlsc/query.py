@@ -35,7 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import NlscError
-from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, PREFIXES, ID
+from .namespaces import ASSERTED_GRAPHS, PREFIXES, ID
 
 HELP = "run a SPARQL query (bundled by name, or a file) on the dataset"
 

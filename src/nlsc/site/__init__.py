@@ -19,7 +19,6 @@ Everything is sorted and carries no timestamp, so two builds are byte-identical.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 from collections import defaultdict
@@ -30,7 +29,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
-from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, bind_prefixes
+from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA
 from . import conneg
 from .diagram import diagram, inline
 from .model import Names, Text, asserted_union, doc_path, in_id_space, ontology_graph, rel
@@ -100,15 +99,21 @@ def _context_for(full: dict, g: Graph) -> dict:
 
 
 def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
-    h = bind_prefixes(Graph())
-    h += g
+    """One resource's graph in `fmt`, with the build's deterministic writers."""
+    from pyld import jsonld as pyld
+
+    from .. import jsonld, serialise as writers
+
     if fmt == "nt":
-        lines = h.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-        return "".join(sorted(f"{line}\n" for line in lines if line.strip())).encode("utf-8")
-    if fmt == "json-ld":
-        doc = json.loads(h.serialize(format="json-ld", context=context, auto_compact=True))
-        return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    return h.serialize(format=fmt, encoding="utf-8")
+        return writers.ntriples(g)
+    if fmt == "xml":
+        return writers.rdfxml(g)
+    if fmt == "turtle":
+        return writers.turtle(g)
+    # JSON-LD with its context embedded, compacted by pyld from sorted N-Triples
+    doc = pyld.compact(jsonld.expanded(g), {"@context": context or {}},
+                       {"documentLoader": jsonld.local_loader({"@context": context or {}})})
+    return jsonld.dumps(doc)
 
 
 def cbd(g: Graph, r: URIRef) -> Graph:
