@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 import traceback
 from types import ModuleType
@@ -26,6 +27,7 @@ SUBCOMMANDS = {
     "build": "nlsc.cli_build",
     "validate": "nlsc.validate",
     "query": "nlsc.query",
+    "verify": "nlsc.verify",
     "diff": "nlsc.diff",
     "serve": "nlsc.serve",
     "load": "nlsc.store_load",
@@ -70,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         p.print_help(sys.stderr)
         return EXIT_UNUSABLE
+    if not getattr(args, "debug", False):
+        # rdflib logs an ill-typed literal with a traceback; the check stage reports it instead
+        logging.getLogger("rdflib").setLevel(logging.CRITICAL)
     try:
         return int(args._run(args) or 0)
     except NlscError as exc:

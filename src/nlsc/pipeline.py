@@ -51,6 +51,15 @@ def check(src: Sources) -> None:
         raise SourceError(shown, f"no <{ONTOLOGY_IRI}> a owl:Ontology")
 
 
+def semantic_check(src: Sources, lay: SourceLayout, quiet: bool) -> None:
+    """Dangling IRIs, duplicate slugs, unknown types, quotes not in the page,
+    identifiers not in the reference table, ill-typed literals (nlsc.check)."""
+    from .check import check as check_semantics
+
+    check_semantics(src, lay, quiet=quiet)
+    _say(quiet, "check: no semantic errors")
+
+
 def ontology_version(src: Sources) -> str | None:
     values = sorted(str(v) for v in src.graph(GRAPH_ONTOLOGY).objects(ONTOLOGY_IRI, OWL.versionInfo))
     return values[0] if values else None
@@ -71,10 +80,14 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool):
         return None
     kwargs = {}
     params = inspect.signature(module.validate).parameters
-    if "shapes" in params and hasattr(module, "load_shapes"):
-        kwargs["shapes"] = module.load_shapes(lay.shapes)
-    if "extra_ontology" in params and hasattr(module, "load_imports"):
-        kwargs["extra_ontology"] = module.load_imports(lay.shapes)  # reads shapes/imports/
+    try:
+        if "shapes" in params and hasattr(module, "load_shapes"):
+            kwargs["shapes"] = module.load_shapes(lay.shapes)
+        if "extra_ontology" in params and hasattr(module, "load_imports"):
+            kwargs["extra_ontology"] = module.load_imports(lay.shapes)  # reads shapes/imports/
+    except getattr(module, "UnusableInput", ()) as exc:  # a shapes file that does not parse
+        where, _, message = str(exc).replace(f"{lay.root}/", "").partition(": ")
+        raise SourceError(where, message or where) from exc
     result = module.validate(src.dataset, **kwargs)  # (conforms, report graph, report text, ...)
     conforms, report_graph, report_text = result[0], result[1], result[2]
     if not isinstance(report_graph, Graph):  # pyshacl hands back its exception when a shape fails to run
@@ -90,6 +103,7 @@ def build(lay: SourceLayout, dist: Path, quiet: bool = False) -> BuildResult:
     _say(quiet, f"load: {lay.root}")
     src = load(lay)
     check(src)
+    semantic_check(src, lay, quiet)
     union = src.union()
     _say(quiet, f"reason: OWL RL over {len(union)} asserted triples")
     inferred = infer(union)

@@ -1,0 +1,290 @@
+"""Fuzzing the build with mutated copies of the real sources.
+
+Each case copies the sources (ontology/, data/, shapes/, queries/) to a fresh
+folder and mutates ONE file: a Turtle-level token is deleted, duplicated,
+swapped with another, or has one character corrupted; or the file is truncated
+at a byte; or invalid UTF-8 bytes are injected. The build then runs in-process
+(nlsc.pipeline.build) into a dist/ that holds a stand-in previous release.
+
+Every case must end in one of two ways:
+
+* valid        - the build finishes, and `nlsc verify` finds dist/ complete and
+                 consistent (checksums and counts);
+* clear error  - an NlscError whose message points at a file (`file:line: ...`,
+                 `file: ...`) or is the SHACL validation report, with the previous
+                 dist/ byte for byte untouched and no staging folder left behind.
+
+Anything else (another exception, a case running over CASE_TIMEOUT seconds, a
+partial or changed dist/, a message that names no file) is an "other" outcome
+and fails the test. The tally is printed and written to fuzz-tally.json in the
+test's temporary folder (and to $NLSC_FUZZ_TALLY if set).
+
+Hypothesis profiles: "ci" (50 examples of 10 cases = 500, used when $CI is set) and "dev"
+(6 x 10 = 60); cases run on NLSC_FUZZ_WORKERS processes (default 2);
+$NLSC_FUZZ_EXAMPLES overrides the number. Both are derandomized, so a run is
+reproducible, with no deadline and no example database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import IN_CI, REPO
+
+SOURCE_FOLDERS = ("ontology", "data", "shapes", "queries")
+CASE_TIMEOUT = int(os.environ.get("NLSC_FUZZ_TIMEOUT", "120"))
+
+settings.register_profile("ci", max_examples=50, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=list(HealthCheck), print_blob=True)
+settings.register_profile("dev", max_examples=6, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=list(HealthCheck), print_blob=True)
+PROFILE = "ci" if IN_CI else "dev"
+#: cases per hypothesis example, run in parallel on WORKERS processes
+BATCH = 10
+CASES = int(os.environ.get("NLSC_FUZZ_EXAMPLES", "0")) or settings.get_profile(PROFILE).max_examples * BATCH
+WORKERS = int(os.environ.get("NLSC_FUZZ_WORKERS", "0")) or min(2, os.cpu_count() or 1)
+
+#: the files a case may mutate (relative to the source root)
+FILES = sorted(
+    p.relative_to(REPO).as_posix()
+    for folder in ("ontology", "data", "shapes")
+    for p in (REPO / folder).rglob("*")
+    if p.is_file() and p.suffix in (".ttl", ".txt")
+)
+
+#: Turtle-level tokens: strings, IRIs, comments, language tags and directives, names, punctuation
+TOKEN = re.compile(r'''
+      "{3}[\s\S]*?"{3} | '{3}[\s\S]*?'{3}
+    | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
+    | <[^<>\s]*>
+    | \#[^\n]*
+    | @[A-Za-z]+(?:-[A-Za-z0-9]+)*
+    | \^\^
+    | [^\s;,.\[\]()"'<>#^]+(?:\.[^\s;,.\[\]()"'<>#^]+)*
+    | [;,.\[\]()]
+''', re.X)
+OPS = ("delete", "duplicate", "swap", "corrupt", "truncate", "bad-utf8")
+CORRUPT_CHARS = list("aAzZ09-_:.;,\"'<>@^#\\{}[] é") + ["\t", "\n", "\u00a0", "\u200b", "\U0001F600"]
+BAD_BYTES = [b"\xff", b"\xfe\xff", b"\x80", b"\xc3\x28", b"\xe2\x82", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xc0\xaf"]
+LOCATED = re.compile(r"(?m)^\s*(?:nlsc \w+: )?\S+\.(?:ttl|txt|csv|rq)(?::\d+)*: \S|^\s*\S+\.(?:ttl|txt)(?::\d+)+: ")
+
+
+class CaseTimeout(BaseException):
+    """A case ran over CASE_TIMEOUT seconds."""
+
+
+@st.composite
+def mutations(draw):
+    return {
+        "file": draw(st.sampled_from(FILES)),
+        "op": draw(st.sampled_from(OPS)),
+        "a": draw(st.integers(0, 10**6)),
+        "b": draw(st.integers(0, 10**6)),
+        "char": draw(st.sampled_from(CORRUPT_CHARS)),
+        "bytes": draw(st.sampled_from(BAD_BYTES)),
+    }
+
+
+def mutate(data: bytes, m: dict) -> bytes:
+    """Apply mutation `m` to the bytes of one file."""
+    op = m["op"]
+    if op == "none":
+        return data
+    if op == "truncate":
+        return data[: m["a"] % (len(data) + 1)]
+    if op == "bad-utf8":
+        at = m["a"] % (len(data) + 1)
+        return data[:at] + m["bytes"] + data[at:]
+    text = data.decode("utf-8")
+    spans = [x.span() for x in TOKEN.finditer(text)]
+    if not spans:
+        return data
+    i, j = spans[m["a"] % len(spans)], spans[m["b"] % len(spans)]
+    tok = text[i[0]:i[1]]
+    if op == "delete":
+        out = text[: i[0]] + text[i[1]:]
+    elif op == "duplicate":
+        out = text[: i[1]] + " " + tok + text[i[1]:]
+    elif op == "swap":
+        first, second = sorted((i, j))
+        if first == second or first[1] > second[0]:
+            return data
+        out = (text[: first[0]] + text[second[0]:second[1]] + text[first[1]:second[0]]
+               + text[first[0]:first[1]] + text[second[1]:])
+    else:  # corrupt one character of the token
+        k = m["b"] % len(tok)
+        out = text[: i[0]] + tok[:k] + m["char"] + tok[k + 1:] + text[i[1]:]
+    return out.encode("utf-8")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_case(pristine: Path, work: Path, m: dict) -> tuple[str, str]:
+    """(outcome, detail) of one mutated build."""
+    from nlsc.errors import NlscError, ValidationFailure
+    from nlsc.paths import SourceLayout
+    from nlsc.pipeline import build
+    from nlsc.verify import verify
+
+    if work.exists():
+        shutil.rmtree(work)
+    root, dist = work / "src", work / "out" / "dist"
+    shutil.copytree(pristine, root)
+    target = root / m["file"]
+    original = target.read_bytes()
+    mutated = mutate(original, m)
+    target.write_bytes(mutated)
+    dist.mkdir(parents=True)
+    (dist / "nlsc.ttl").write_text("# the previous release\n", encoding="utf-8")
+    (dist / "SHA256SUMS").write_text("0" * 64 + "  nlsc.ttl\n", encoding="utf-8")
+    before = snapshot(dist)
+
+    def alarm(signum, frame):
+        raise CaseTimeout()
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(CASE_TIMEOUT)
+    try:
+        build(SourceLayout(root), dist, quiet=True)
+    except CaseTimeout:
+        return "other", f"timeout after {CASE_TIMEOUT} s"
+    except NlscError as exc:
+        signal.alarm(0)
+        message = str(exc)
+        leftovers = [p.name for p in dist.parent.iterdir() if p.name != "dist"]
+        if snapshot(dist) != before:
+            return "other", f"dist/ changed by a failed build: {message[:200]}"
+        if leftovers:
+            return "other", f"staging left behind: {leftovers}"
+        if "Traceback" in message:
+            return "other", f"traceback in the message: {message[:200]}"
+        if LOCATED.search(message):
+            return "clear error", type(exc).__name__
+        if isinstance(exc, ValidationFailure) and "SHACL validation failed" in message:
+            return "clear error", "ValidationFailure (SHACL report)"
+        return "other", f"message names no file: {type(exc).__name__}: {message[:300]}"
+    except Exception as exc:  # noqa: BLE001 - any other exception is what we look for
+        return "other", f"{type(exc).__name__}: {str(exc)[:300]}"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    problems = verify(dist)
+    leftovers = [p.name for p in dist.parent.iterdir() if p.name != "dist"]
+    if problems or leftovers or (dist / "nlsc.ttl").read_bytes() == before["nlsc.ttl"]:
+        return "other", f"valid build but dist/ inconsistent: {problems[:5]} {leftovers}"
+    return "valid", "file unchanged" if mutated == original else "built"
+
+
+def _same_triples(original: bytes, mutated: bytes) -> bool:
+    """Whether a mutated Turtle file still says exactly what the original says
+    (a change in a comment or in white space); files with blank nodes never match."""
+    import pyoxigraph as ox
+
+    def triples(data: bytes):
+        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri="https://w3id.org/nlsc/"))
+        if any(isinstance(x, ox.BlankNode) for q in quads for x in (q.subject, q.object)):
+            raise ValueError("blank nodes")
+        return sorted(map(str, quads))
+
+    try:
+        return triples(original) == triples(mutated)
+    except (SyntaxError, ValueError):
+        return False
+
+
+def _worker(args) -> tuple[str, str, float]:
+    pristine, work, m = args
+    start = time.perf_counter()
+    outcome, detail = run_case(Path(pristine), Path(work), m)
+    return outcome, detail, time.perf_counter() - start
+
+
+@given(batch=st.lists(mutations(), min_size=BATCH, max_size=BATCH))
+def _fuzz(batch, *, pristine: Path, work: Path, pool, record) -> None:
+    """One hypothesis example: BATCH cases, run on the worker pool."""
+    jobs = []
+    for k, m in enumerate(batch):
+        if m["file"].endswith(".ttl") and m["op"] != "bad-utf8":
+            original = (pristine / m["file"]).read_bytes()
+            if _same_triples(original, mutate(original, m)):
+                # the same dataset as the real sources, whose build was verified once at the start
+                record(m, "valid", "same triples as the real sources", 0.0)
+                continue
+        jobs.append((m, pool.submit(_worker, (str(pristine), str(work / f"case-{k}"), m))))
+    for m, future in jobs:
+        try:
+            outcome, detail, seconds = future.result(timeout=CASE_TIMEOUT + 60)
+        except Exception as exc:  # noqa: BLE001 - a worker that died or hung
+            outcome, detail, seconds = "other", f"worker failed: {type(exc).__name__}: {exc}", CASE_TIMEOUT + 60
+        record(m, outcome, detail, seconds)
+
+
+def test_mutated_sources_build_or_fail_clearly(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pristine = tmp_path / "pristine"
+    pristine.mkdir()
+    for name in SOURCE_FOLDERS:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, pristine / name)
+    # the unmutated sources must build, and give a consistent dist/
+    baseline = run_case(pristine, tmp_path / "baseline", {"file": FILES[0], "op": "none"})
+    assert baseline[0] == "valid", baseline
+
+    tally: Counter = Counter()
+    details: Counter = Counter()
+    others: list = []
+    times: dict[str, list[float]] = {}
+
+    def record(m, outcome, detail, seconds):
+        times.setdefault(outcome, []).append(seconds)
+        tally[outcome] += 1
+        details[f"{outcome}: {detail}"] += 1
+        if outcome == "other":  # collected, not raised: the tally stays complete and nothing is shrunk
+            others.append({**m, "bytes": m["bytes"].hex(), "detail": detail})
+
+    examples = max(1, -(-CASES // BATCH))
+    run = settings(settings.get_profile(PROFILE), max_examples=examples)(_fuzz)
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+        try:
+            run(pristine=pristine, work=tmp_path / "cases", pool=pool, record=record)
+        finally:
+            seconds = time.perf_counter() - t0
+            report = {"profile": PROFILE, "workers": WORKERS, "cases": sum(tally.values()),
+                      "seconds": round(seconds, 1), "outcomes": dict(tally),
+                      "seconds per case": {k: {"mean": round(sum(v) / len(v), 2), "max": round(max(v), 2)}
+                                           for k, v in sorted(times.items())},
+                      "details": dict(sorted(details.items())), "others": others[:20]}
+            text = json.dumps(report, indent=2, ensure_ascii=False)
+            (tmp_path / "fuzz-tally.json").write_text(text, encoding="utf-8")
+            if os.environ.get("NLSC_FUZZ_TALLY"):
+                Path(os.environ["NLSC_FUZZ_TALLY"]).write_text(text, encoding="utf-8")
+            print(f"\nfuzz tally ({tmp_path / 'fuzz-tally.json'}):\n{text}")
+    assert tally["other"] == 0, json.dumps(others, indent=2, ensure_ascii=False)
+    assert sum(tally.values()) >= CASES * 0.9  # hypothesis may drop a duplicate example
+
+
+def test_mutations_are_what_they_claim():
+    text = b'@prefix ex: <http://e/> .\nex:a ex:b "c d"@nl ; # note\n  ex:e ex:f .\n'
+    base = {"file": "x", "a": 0, "b": 0, "char": "Z", "bytes": b"\xff"}
+    assert mutate(text, {**base, "op": "truncate", "a": 5}) == text[:5]
+    assert mutate(text, {**base, "op": "bad-utf8", "a": 3}) == text[:3] + b"\xff" + text[3:]
+    tokens = [x.group() for x in TOKEN.finditer(text.decode())]
+    assert tokens[:5] == ["@prefix", "ex:", "<http://e/>", ".", "ex:a"]
+    assert '"c d"' in tokens and "@nl" in tokens and "# note" in tokens
+    assert mutate(text, {**base, "op": "delete", "a": 2}) == text.replace(b"<http://e/>", b"")
+    assert mutate(text, {**base, "op": "swap", "a": 4, "b": 5}).startswith(b"@prefix ex: <http://e/> .\nex:b ex:a")
