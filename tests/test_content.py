@@ -98,6 +98,12 @@ def test_every_sentence_of_the_page_is_a_passage(data):
     assert [s for s in sentences if s not in quotes] == []
 
 
+def test_every_passage_supports_something(data):
+    """No sentence of the page is quoted without being modelled."""
+    passages = set(data.subjects(RDF.type, OA.TextQuoteSelector))
+    assert passages - set(data.objects(None, PROV.wasDerivedFrom)) == set()
+
+
 # --- provenance ---------------------------------------------------------------
 
 UNSOURCED_KINDS = ("/passage/", "/bron/", "/begrippenkader/", "/contextfeit/")
