@@ -83,8 +83,6 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool):
     try:
         if "shapes" in params and hasattr(module, "load_shapes"):
             kwargs["shapes"] = module.load_shapes(lay.shapes)
-        if "extra_ontology" in params and hasattr(module, "load_imports"):
-            kwargs["extra_ontology"] = module.load_imports(lay.shapes)  # reads shapes/imports/
     except getattr(module, "UnusableInput", ()) as exc:  # a shapes file that does not parse
         where, _, message = str(exc).replace(f"{lay.root}/", "").partition(": ")
         raise SourceError(where, message or where) from exc

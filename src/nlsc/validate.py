@@ -1,0 +1,429 @@
+"""SHACL validation of the nlsc data: `nlsc validate` and `validate(dataset)` for the build.
+
+What is validated, and with what:
+
+* the data graph is data + context together (`.../graph/data` and `.../graph/context`);
+* the ontology graph is `.../graph/ontology` (which restates the subclass axioms of
+  ORG, CPOV and FOAF that the class checks need); it is given to pyshacl as `ont_graph`,
+  so it is mixed into a throw-away copy of the data graph and never lands in it;
+* the shapes are `shapes/*.ttl` (core, provenance, shortcuts, value lists,
+  identifiers, recommended), including SHACL-SPARQL constraints.
+
+No inference by default: SHACL's own `sh:targetClass` and `sh:class` already follow
+`rdfs:subClassOf` through the ontology graph, which is all the subclass targets need.
+RDFS range inference would make the `sh:class` checks vacuous (every recipient would
+be inferred a foaf:Agent) and OWL-RL would infer the shortcut properties from their
+property chains, hiding a missing shortcut. `inference="rdfs"` or `"owlrl"` is
+available for experiments.
+
+The data *conforms* when there is no result of severity sh:Violation; warnings and
+infos are reported but do not fail the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, NamedTuple
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH, SKOS
+
+HELP = "validate the data against the SHACL shapes (exit 0 conforms, 1 violations, 2 unusable input)"
+
+BASE = "https://w3id.org/nlsc/"
+GRAPH_ONTOLOGY = URIRef(BASE + "graph/ontology")
+GRAPH_DATA = URIRef(BASE + "graph/data")
+GRAPH_CONTEXT = URIRef(BASE + "graph/context")
+SHAPE_NS = BASE + "shape/"
+
+SEVERITIES = (SH.Violation, SH.Warning, SH.Info)
+_SEVERITY_NAME = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+_SEVERITY_TITLE = {
+    "en": {SH.Violation: "Violations", SH.Warning: "Warnings", SH.Info: "Infos"},
+    "nl": {SH.Violation: "Overtredingen", SH.Warning: "Waarschuwingen", SH.Info: "Meldingen"},
+}
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+class UnusableInput(Exception):
+    """Sources or shapes cannot be read."""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def repo_root() -> Path:
+    try:
+        from . import files
+
+        return Path(str(files())).resolve()
+    except Exception:  # pragma: no cover - package layout without files()
+        return Path(__file__).resolve().parents[2]
+
+
+def shapes_dir(root: Path | None = None) -> Path:
+    return (root or repo_root()) / "shapes"
+
+
+def _parse(paths: Iterable[Path], into: Graph | None = None) -> Graph:
+    g = into if into is not None else Graph()
+    for p in paths:
+        try:
+            g.parse(p, format="turtle")
+        except Exception as exc:  # rdflib raises several exception types
+            raise UnusableInput(f"{p}: {' '.join(str(exc).split())}") from exc
+    return g
+
+
+def load_shapes(directory: Path | None = None) -> Graph:
+    """All shapes/*.ttl as one graph."""
+    directory = directory or shapes_dir()
+    files = sorted(directory.glob("*.ttl"))
+    if not files:
+        raise UnusableInput(f"{directory}: no shapes (*.ttl)")
+    g = _parse(files)
+    g.bind("nlscsh", SHAPE_NS)
+    return g
+
+
+def load_sources(root: Path | None = None) -> Dataset:
+    """The dataset with its named graphs, through nlsc.load when it is there."""
+    root = root or repo_root()
+    try:
+        from .load import load
+        from .paths import layout
+    except ImportError:  # pragma: no cover - before the skeleton's loader existed
+        return _load_plain(root)
+    try:
+        return load(layout(root)).dataset
+    except Exception as exc:
+        if getattr(exc, "exit_code", None) == EXIT_UNUSABLE or isinstance(exc, (OSError, SyntaxError)):
+            raise UnusableInput(str(exc)) from exc
+        raise
+
+
+def _load_plain(root: Path) -> Dataset:
+    ds = Dataset()
+    context = root / "data" / "context"
+    _parse(sorted((root / "ontology").glob("*.ttl")), ds.graph(GRAPH_ONTOLOGY))
+    _parse(sorted(p for p in (root / "data").rglob("*.ttl") if context not in p.parents), ds.graph(GRAPH_DATA))
+    _parse(sorted(context.rglob("*.ttl")), ds.graph(GRAPH_CONTEXT))
+    return ds
+
+
+def split_graphs(dataset_or_graphs) -> tuple[Graph, Graph]:
+    """(data graph = data + context, ontology graph) from a Dataset or a (data, ontology) pair."""
+    if isinstance(dataset_or_graphs, Dataset):
+        data = Graph()
+        for iri in (GRAPH_DATA, GRAPH_CONTEXT):
+            for t in dataset_or_graphs.graph(iri):
+                data.add(t)
+        ontology = Graph()
+        for t in dataset_or_graphs.graph(GRAPH_ONTOLOGY):
+            ontology.add(t)
+        return data, ontology
+    if isinstance(dataset_or_graphs, Graph):
+        return dataset_or_graphs, Graph()
+    data, ontology = dataset_or_graphs
+    return data, (ontology if ontology is not None else Graph())
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: URIRef
+    shape: URIRef | BNode
+    focus: URIRef | BNode | Literal
+    path: str | None
+    component: URIRef
+    value: object
+    messages: dict
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(focus node, path, constraint component): what two engines must agree on."""
+        return (term_key(self.focus), self.path or "", str(self.component))
+
+    def message(self, lang: str = "en") -> str:
+        return self.messages.get(lang) or self.messages.get("en") or self.messages.get("") or next(iter(self.messages.values()), "")
+
+
+def term_key(term) -> str:
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return "_:b"
+    return term.n3()
+
+
+def path_key(g: Graph, node) -> str | None:
+    """A SHACL path as a short SPARQL-like string, comparable across engines."""
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if (node, RDF.first, None) in g:
+        return "/".join(path_key(g, n) for n in Collection(g, node))
+    inverse = g.value(node, SH.inversePath)
+    if inverse is not None:
+        return "^" + path_key(g, inverse)
+    alternative = g.value(node, SH.alternativePath)
+    if alternative is not None:
+        return "(" + "|".join(path_key(g, n) for n in Collection(g, alternative)) + ")"
+    for pred, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = g.value(node, pred)
+        if inner is not None:
+            return path_key(g, inner) + suffix
+    return "?"
+
+
+def findings(report: Graph, shapes: Graph | None = None) -> list[Finding]:
+    """The results of a report; messages per language come from the shape itself when
+    the shapes graph is given (pyshacl keeps one untagged message for SPARQL results)."""
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        messages = {}
+        shape = report.value(r, SH.sourceShape)
+        constraint = report.value(r, SH.sourceConstraint)
+        for source in (constraint, shape):
+            if shapes is not None and source is not None:
+                for m in shapes.objects(source, SH.message):
+                    messages.setdefault(getattr(m, "language", None) or "", str(m))
+        for m in report.objects(r, SH.resultMessage):
+            messages.setdefault(getattr(m, "language", None) or "", str(m))
+        out.append(
+            Finding(
+                severity=report.value(r, SH.resultSeverity),
+                shape=report.value(r, SH.sourceShape),
+                focus=report.value(r, SH.focusNode),
+                path=path_key(report, report.value(r, SH.resultPath)),
+                component=report.value(r, SH.sourceConstraintComponent),
+                value=report.value(r, SH.value),
+                messages=messages,
+            )
+        )
+    out.sort(key=lambda f: (SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 9, str(f.shape), term_key(f.focus), f.path or ""))
+    return out
+
+
+class Result(NamedTuple):
+    """`conforms, report_graph, report_text = validate(dataset)`; also `.findings`, `.seconds`."""
+
+    conforms: bool
+    report_graph: Graph
+    report_text: str
+    findings: tuple = ()
+    seconds: float = 0.0
+
+    def __iter__(self):  # unpacks as the three values the build expects
+        return iter((self.conforms, self.report_graph, self.report_text))
+
+    def count(self, severity) -> int:  # type: ignore[override]
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@contextmanager
+def _prepared_sparql_cache():
+    """Parse each SHACL-SPARQL query once, not once per focus node.
+
+    pyshacl hands rdflib the query text for every focus node, and rdflib parses it
+    again each time (about 10 ms a parse, most of the validation time). Within this
+    context, rdflib's SPARQL processor keeps the translated query of each distinct
+    text, which rdflib supports reusing (it is what prepareQuery returns).
+    """
+    from rdflib.plugins.sparql import processor as proc
+
+    original = proc.SPARQLProcessor.query
+    cache: dict = {}
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
+            prepared = cache.get(key)
+            if prepared is None:
+                prepared = cache[key] = proc.translateQuery(proc.parseQuery(strOrQuery), base, initNs)
+            strOrQuery = prepared
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    proc.SPARQLProcessor.query = query
+    try:
+        yield
+    finally:
+        proc.SPARQLProcessor.query = original
+
+
+def validate(
+    dataset_or_graphs,
+    *,
+    shapes: Graph | None = None,
+    extra_ontology: Graph | None = None,
+    inference: str = "none",
+    lang: str = "en",
+    data_for_labels: Graph | None = None,
+) -> Result:
+    """Validate data + context against the shapes, with the ontology as a separate graph.
+
+    `dataset_or_graphs`: an rdflib Dataset with the named graphs .../graph/ontology,
+    /data and /context, or a pair (data graph, ontology graph), or a data Graph.
+    """
+    from pyshacl import validate as shacl_validate
+
+    data, ontology = split_graphs(dataset_or_graphs)
+    shapes = shapes if shapes is not None else load_shapes()
+    ont = Graph()
+    for g in (ontology, extra_ontology if extra_ontology is not None else Graph()):
+        for t in g:
+            ont.add(t)
+    started = time.perf_counter()
+    with _prepared_sparql_cache():
+        _, report, _ = shacl_validate(
+            data,
+            shacl_graph=shapes,
+            ont_graph=ont,
+            inference=None if inference == "none" else inference,
+            abort_on_first=False,
+            allow_infos=True,
+            allow_warnings=True,
+            meta_shacl=False,
+            advanced=False,
+            inplace=False,
+        )
+    seconds = time.perf_counter() - started
+    found = findings(report, shapes)
+    conforms = not any(f.severity == SH.Violation for f in found)
+    text = render_text(found, data_for_labels if data_for_labels is not None else data, lang=lang, conforms=conforms)
+    return Result(conforms, report, text, tuple(found), seconds)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _label(g: Graph, node, lang: str) -> str | None:
+    labels = list(g.objects(node, SKOS.prefLabel))
+    for want in (lang, "en", "nl"):
+        for lab in labels:
+            if getattr(lab, "language", None) == want:
+                return str(lab)
+    return str(labels[0]) if labels else None
+
+
+def _short(term) -> str:
+    s = str(term)
+    for prefix, ns in (("nlscsh:", SHAPE_NS), ("nlsc:", BASE + "def#"), ("", BASE + "id/"), ("sh:", str(SH))):
+        if s.startswith(ns):
+            return prefix + s[len(ns):]
+    return s
+
+
+def render_text(found: list[Finding], labels: Graph, *, lang: str = "en", conforms: bool = True) -> str:
+    titles = _SEVERITY_TITLE.get(lang, _SEVERITY_TITLE["en"])
+    lines = []
+    if conforms:
+        lines.append("De gegevens voldoen aan de shapes." if lang == "nl" else "The data conforms to the shapes.")
+    else:
+        lines.append("De gegevens voldoen NIET aan de shapes." if lang == "nl" else "The data does NOT conform to the shapes.")
+    counts = ", ".join(f"{sum(1 for f in found if f.severity == s)} {titles[s].lower()}" for s in SEVERITIES)
+    lines.append(counts)
+    for severity in SEVERITIES:
+        group = [f for f in found if f.severity == severity]
+        if not group:
+            continue
+        lines.append("")
+        lines.append(f"{titles[severity]} ({len(group)})")
+        for f in group:
+            label = _label(labels, f.focus, lang)
+            focus = _short(f.focus) + (f' "{label}"' if label else "")
+            lines.append(f"  {_short(f.shape)}")
+            lines.append(f"    {'knoop' if lang == 'nl' else 'focus'}: {focus}")
+            if f.path:
+                lines.append(f"    {'pad' if lang == 'nl' else 'path'}:  {f.path}")
+            if f.value is not None and f.value != f.focus:
+                lines.append(f"    {'waarde' if lang == 'nl' else 'value'}: {_short(f.value)}")
+            lines.append(f"    {f.message(lang)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: Result, lang: str = "en") -> str:
+    return json.dumps(
+        {
+            "conforms": result.conforms,
+            "counts": {_SEVERITY_NAME[s]: result.count(s) for s in SEVERITIES},
+            "results": [
+                {
+                    "severity": _SEVERITY_NAME.get(f.severity, str(f.severity)),
+                    "sourceShape": str(f.shape),
+                    "focusNode": str(f.focus),
+                    "resultPath": f.path,
+                    "sourceConstraintComponent": str(f.component),
+                    "value": None if f.value is None else str(f.value),
+                    "message": f.message(lang),
+                }
+                for f in result.findings
+            ],
+        },
+        indent=2,
+        ensure_ascii=False,
+    ) + "\n"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=("nl", "en"), default="en", help="language of the messages (default en)")
+    parser.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format (default text)")
+    parser.add_argument("--root", help="folder holding ontology/, data/ and shapes/ (default: this checkout or package)")
+    parser.add_argument("--shapes", help="folder of shapes (default: ROOT/shapes)")
+    parser.add_argument("--inference", choices=("none", "rdfs", "owlrl"), default="none", help="inference before validating (default none; see nlsc.validate)")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register `validate` on an argparse subparsers object."""
+    p = subparsers.add_parser("validate", help=HELP, description=HELP)
+    add_arguments(p)
+    p.set_defaults(_run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve() if getattr(args, "root", None) else None
+    try:
+        shapes_folder = Path(args.shapes).resolve() if getattr(args, "shapes", None) else shapes_dir(root)
+        shapes = load_shapes(shapes_folder)
+        dataset = load_sources(root)
+    except UnusableInput as exc:
+        print(f"nlsc validate: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    result = validate(dataset, shapes=shapes, inference=getattr(args, "inference", "none"), lang=args.lang)
+    fmt = getattr(args, "format", "text")
+    if fmt == "turtle":
+        result.report_graph.bind("sh", SH)
+        sys.stdout.write(result.report_graph.serialize(format="turtle"))
+    elif fmt == "json":
+        sys.stdout.write(render_json(result, args.lang))
+    else:
+        sys.stdout.write(result.report_text)
+    return EXIT_OK if result.conforms else EXIT_INVALID
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="nlsc validate", description=HELP)
+    add_arguments(p)
+    return run(p.parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
