@@ -134,48 +134,46 @@ def compacted(graph: Graph, context_doc: dict) -> dict:
     return doc
 
 
-def _node_valued(graph: Graph) -> set:
-    return {p for p in set(graph.predicates())
-            if p != RDF.type and all(isinstance(o, (URIRef, BNode)) for o in graph.objects(None, p))}
-
-
-def _subframe(graph: Graph, nodes: set, node_valued: set, passages: set, depth: int) -> dict:
-    """Embed `nodes` in full; their links are references, except links to passages."""
-    sub: dict = {"@embed": "@always"}
-    props = sorted({p for n in nodes for p in graph.predicates(n) if p in node_valued})
-    for p in props:
-        values = {o for n in nodes for o in graph.objects(n, p)}
-        if depth > 0 and values and values <= passages:
-            sub[str(p)] = _subframe(graph, values, node_valued, passages, depth - 1)
-        else:
-            sub[str(p)] = {"@embed": "@never"}
-    return sub
-
-
-def _frame(graph: Graph, context_doc: dict) -> dict:
-    """One object per organisation; what points at it (memberships, provisions, ...)
-    nested under @reverse with its passages; everything else by reference."""
-    orgs = {s for c in ORGANISATION_CLASSES for s in graph.subjects(RDF.type, c)}
-    passages = {s for c in PASSAGE_CLASSES for s in graph.subjects(RDF.type, c)}
-    node_valued = _node_valued(graph)
-    pointing: dict = defaultdict(set)  # property -> statements pointing at an organisation
-    for s, p, o in graph:
-        if o in orgs and s not in orgs and p in node_valued:
-            pointing[p].add(s)
-    top = _subframe(graph, orgs, node_valued, passages, 0)
-    top.pop("@embed")
-    used = sorted({str(c) for c in ORGANISATION_CLASSES if (None, RDF.type, c) in graph})
-    frame = {"@context": context_doc["@context"], "@type": used or [str(ORG.Organization)], **top}
-    if pointing:
-        frame["@reverse"] = {str(p): _subframe(graph, pointing[p], node_valued, passages, 1)
-                             for p in sorted(pointing)}
-    return frame
+def _embedded(node: dict, index: dict, passages: set) -> dict:
+    """A copy of `node` in which references to passages are the passages themselves."""
+    out = {}
+    for key, values in node.items():
+        if isinstance(values, list):
+            values = [dict(index[v["@id"]]) if isinstance(v, dict) and v.get("@id") in passages else v
+                      for v in values]
+        out[key] = values
+    return out
 
 
 def framed(graph: Graph, context_doc: dict) -> dict:
-    opts = {"documentLoader": local_loader(context_doc), "embed": "@once", "omitGraph": False,
-            "omitDefault": True, "requireAll": False}
-    doc = jsonld.frame(expanded(graph), _frame(graph, context_doc), opts)
+    """One object per organisation, with what points at it (memberships,
+    provisions, forward posts, context facts, ...) nested under @reverse and the
+    passages of those statements nested in them; everything else by reference.
+
+    Built in one pass over the expanded graph and compacted once: the same tree a
+    JSON-LD frame would give, without pyld.frame's recursive search."""
+    orgs = {str(s) for c in ORGANISATION_CLASSES for s in graph.subjects(RDF.type, c)}
+    passages = {str(s) for c in PASSAGE_CLASSES for s in graph.subjects(RDF.type, c)}
+    nodes = expanded(graph)
+    index = {n["@id"]: n for n in nodes}
+    pointing: dict = defaultdict(lambda: defaultdict(list))  # org -> property -> [statement]
+    for node in nodes:
+        if node["@id"] in orgs:
+            continue
+        for prop, values in sorted(node.items()):
+            if prop.startswith("@"):
+                continue
+            for value in values:
+                target = value.get("@id") if isinstance(value, dict) else None
+                if target in orgs:
+                    pointing[target][prop].append(_embedded(node, index, passages))
+    tree = []
+    for org in sorted(orgs):
+        obj = dict(index[org])
+        if pointing[org]:
+            obj["@reverse"] = {prop: statements for prop, statements in sorted(pointing[org].items())}
+        tree.append(obj)
+    doc = jsonld.compact(tree, context_doc, {"documentLoader": local_loader(context_doc)})
     doc["@context"] = CONTEXT_IRI
     return doc
 
