@@ -66,12 +66,7 @@ wait_http() {  # URL SECONDS PID
   return 1
 }
 
-# the `load` command: the CLI's if it is wired in, else the module
-if "$PY" -m nlsc.cli load --help >/dev/null 2>&1; then
-  LOAD=("$PY" -m nlsc.cli load)
-else
-  LOAD=("$PY" -m nlsc.store_load)
-fi
+LOAD=("$PY" -m nlsc.cli load)
 
 counts_of() {  # report.json -> "graph=found ..." (sorted)
   "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(" ".join(g + "=" + str(v["found"]) for g, v in sorted(r["graphs"].items())))' "$1"

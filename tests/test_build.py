@@ -9,8 +9,7 @@ import tomllib
 import venv
 from pathlib import Path
 
-import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
 from conftest import REPO, run_cli

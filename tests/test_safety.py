@@ -25,21 +25,8 @@ import pytest
 from conftest import REPO, need_tool, run_cli
 
 
-def _cli_has(command: str) -> bool:
-    from nlsc import cli
-
-    try:
-        return command in cli.parser()._subparsers._group_actions[0].choices
-    except Exception:  # pragma: no cover - parser without subcommands
-        return False
-
-
 def verify_cli(*args: str) -> subprocess.CompletedProcess:
-    """`nlsc verify` through the CLI when it is wired in, else the module itself."""
-    if _cli_has("verify"):
-        return run_cli("verify", *args)
-    return subprocess.run([sys.executable, "-m", "nlsc.verify", *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=300)
+    return run_cli("verify", *args)
 
 
 @pytest.fixture
@@ -170,8 +157,6 @@ def test_jsonld_processing_of_a_remote_context_fails_without_fetching():
     "LOAD SILENT <http://192.0.2.1/data.ttl> INTO GRAPH <urn:x:g>",
 ])
 def test_query_runner_refuses_service_and_load(text, tmp_path):
-    if not _cli_has("query"):
-        pytest.fail("`nlsc query` is not available (src/nlsc/query.py)")
     q = tmp_path / "remote.rq"
     q.write_text(text + "\n", encoding="utf-8")
     res = run_cli("query", str(q))
@@ -231,10 +216,7 @@ def _serve(dist: Path, tmp_path: Path, *extra: str):
     need_tool(_oxigraph_available(), "the oxigraph server (pip install oxigraph)")
     port = _free_port()
     cmd = ["serve", "--port", str(port), "--dist", str(dist), "--allow-stale", *extra]
-    base = [sys.executable, "-m", "nlsc.cli"] if _cli_has("serve") else [sys.executable, "-m", "nlsc.serve"]
-    if not _cli_has("serve"):
-        cmd = cmd[1:]
-    proc = subprocess.Popen([*base, *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "nlsc.cli", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                             env={**os.environ, "TMPDIR": str(tmp_path)})
     deadline, lines = time.monotonic() + 120, []
     try:

@@ -38,15 +38,7 @@ def _need_oxigraph():
 
 
 def serve_cmd(*args: str) -> list[str]:
-    """`nlsc serve` through the CLI if it is wired in, else the module itself."""
-    from nlsc import cli
-
-    try:
-        known = "serve" in cli.parser()._subparsers._group_actions[0].choices
-    except Exception:
-        known = False
-    base = [sys.executable, "-m", "nlsc.cli", "serve"] if known else [sys.executable, "-m", "nlsc.serve"]
-    return [*base, *args]
+    return [sys.executable, "-m", "nlsc.cli", "serve", *args]
 
 
 def free_port() -> int:

@@ -21,11 +21,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from nlsc.validate import (
-    findings,
     load_shapes,
     load_sources,
     path_key,
@@ -365,7 +364,7 @@ def test_second_engine_agrees(graphs, shapes, real_result, tmp_path):
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "nlsc.validate", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run([sys.executable, "-m", "nlsc.cli", "validate", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 def test_cli_conforms_and_formats():

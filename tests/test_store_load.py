@@ -27,15 +27,7 @@ def _oxigraph() -> str | None:
 
 
 def load_cmd(*args: str) -> list[str]:
-    """`nlsc load` through the CLI if it is wired in, else the module itself."""
-    from nlsc import cli
-
-    try:
-        known = "load" in cli.parser()._subparsers._group_actions[0].choices
-    except Exception:
-        known = False
-    base = [sys.executable, "-m", "nlsc.cli", "load"] if known else [sys.executable, "-m", "nlsc.store_load"]
-    return [*base, *args]
+    return [sys.executable, "-m", "nlsc.cli", "load", *args]
 
 
 def nlsc_load(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -335,14 +335,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="read the dataset from the Turtle sources in this folder (ontology/, data/)")
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `query` on an argparse subparsers object."""
-    p = subparsers.add_parser("query", help=HELP, description=HELP)
-    add_arguments(p)
-    p.set_defaults(_run=run)
-    return p
-
-
 def list_text(lang: str = "en") -> str:
     infos = bundled()
     if not infos:

@@ -113,16 +113,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "0: none); a query that needs more crashes the server, which is restarted")
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `serve` on an argparse subparsers object."""
-    p = subparsers.add_parser("serve", help=HELP, description=HELP)
-    if not any("--debug" in a.option_strings for a in p._actions):
-        p.add_argument("--debug", action="store_true", help="show a traceback on errors")
-    add_arguments(p)
-    p.set_defaults(func=run, _run=run)
-    return p
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         return serve(args)
@@ -719,14 +709,3 @@ def serve(args: argparse.Namespace) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
         for s, h in old.items():
             signal.signal(s, h)
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="nlsc serve", description=HELP)
-    p.add_argument("--debug", action="store_true", help="show a traceback on errors")
-    add_arguments(p)
-    return run(p.parse_args(argv))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -446,16 +446,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", metavar="FILE", help="also write the per-graph report as JSON")
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `load` on an argparse subparsers object."""
-    p = subparsers.add_parser("load", help=HELP, description=HELP)
-    if not any("--debug" in a.option_strings for a in p._actions):
-        p.add_argument("--debug", action="store_true", help="show a traceback on errors")
-    add_arguments(p)
-    p.set_defaults(func=run, _run=run)
-    return p
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
@@ -519,14 +509,3 @@ def _run(args: argparse.Namespace) -> int:
         raise CountMismatch("triple counts differ for " + ", ".join(f"<{r.graph}>" for r in bad)
                             + " (blank nodes or literal normalisation in the store?)")
     return 1 if failed_queries else 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="nlsc load", description=HELP)
-    p.add_argument("--debug", action="store_true", help="show a traceback on errors")
-    add_arguments(p)
-    return run(p.parse_args(argv))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -390,14 +390,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inference", choices=("none", "rdfs", "owlrl"), default="none", help="inference before validating (default none; see nlsc.validate)")
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `validate` on an argparse subparsers object."""
-    p = subparsers.add_parser("validate", help=HELP, description=HELP)
-    add_arguments(p)
-    p.set_defaults(_run=run)
-    return p
-
-
 def run(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve() if getattr(args, "root", None) else None
     try:
@@ -417,13 +409,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(result.report_text)
     return EXIT_OK if result.conforms else EXIT_INVALID
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="nlsc validate", description=HELP)
-    add_arguments(p)
-    return run(p.parse_args(argv))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -217,14 +217,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `verify` on an argparse subparsers object."""
-    p = subparsers.add_parser("verify", help=HELP, description=HELP)
-    add_arguments(p)
-    p.set_defaults(_run=run)
-    return p
-
-
 def run(args: argparse.Namespace) -> int:
     dist = dist_dir(getattr(args, "dist", None))
     problems = verify(dist)
@@ -236,21 +228,3 @@ def run(args: argparse.Namespace) -> int:
     if not getattr(args, "quiet", False):
         print(f"nlsc verify: {dist}: checksums and counts match")
     return EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="nlsc verify", description=HELP)
-    add_arguments(p)
-    p.add_argument("--debug", action="store_true", help="show a traceback on errors")
-    args = p.parse_args(argv)
-    try:
-        return run(args)
-    except NlscError as exc:
-        if args.debug:
-            raise
-        print(f"nlsc verify: {exc}", file=sys.stderr)
-        return exc.exit_code
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """`nlsc site`: write the website into DIST/site from the sources and the files in DIST.
 
-Exposes `add_parser(subparsers)` and `run(args)`; also `HELP` and
-`add_arguments(parser)` for nlsc.cli's subcommand table.
+Exposes `HELP`, `add_arguments(parser)` and `run(args)` for nlsc.cli's
+subcommand table.
 """
 
 from __future__ import annotations
@@ -19,13 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-path", default="/", metavar="PATH",
                         help="URL path at which the site root is served, for the rewrite rules (default: /)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-
-
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("site", help=HELP, description=HELP)
-    add_arguments(parser)
-    parser.set_defaults(_run=run)
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:
