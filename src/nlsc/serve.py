@@ -54,7 +54,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -111,16 +110,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-memory-mb", type=int, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                         help=f"address-space cap of the Oxigraph server process (default {DEFAULT_MAX_MEMORY_MB}; "
                              "0: none); a query that needs more crashes the server, which is restarted")
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        return serve(args)
-    except NlscError as exc:
-        if getattr(args, "debug", False):
-            traceback.print_exc()
-        print(f"nlsc serve: {exc}", file=sys.stderr)
-        return exc.exit_code
 
 
 # -- checks ----------------------------------------------------------------
@@ -638,7 +627,8 @@ def _bind_proxy(host: str, port: int, backend: Backend, args) -> Proxy:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def serve(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C or SIGTERM; refusals raise NlscError, reported by nlsc.cli."""
     from .paths import dist_dir, source_root
 
     host, port = args.host, args.port

@@ -37,7 +37,6 @@ import os
 import socket
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -446,16 +445,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", metavar="FILE", help="also write the per-graph report as JSON")
 
 
-def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except NlscError as exc:
-        if getattr(args, "debug", False):
-            traceback.print_exc()
-        print(f"nlsc load: {exc}", file=sys.stderr)
-        return exc.exit_code
-
-
 def _password(args: argparse.Namespace) -> str | None:
     if args.user is None:
         if args.password_env:
@@ -471,7 +460,7 @@ def _password(args: argparse.Namespace) -> str | None:
     raise LoadError("--user needs --password-env VAR (the name of an environment variable holding the password)")
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from .paths import dist_dir
 
     endpoint = args.endpoint
