@@ -144,30 +144,20 @@ def ontology_doc(ontology: Graph) -> str:
 
 
 def read_queries(folder: Path | None) -> list[dict]:
-    """Title, description, question and text of each queries/*.rq, from its header comments
-    (`# Title (nl): ...`, `# Title (en): ...`, `# Description (nl|en): ...`, `# Question: ...`)."""
+    """Title, description, question and text of each queries/*.rq, from its header
+    comments as `nlsc query --list` reads them."""
+    from ..query import parse_header
+
     if folder is None or not folder.is_dir():
         return []
     out = []
     for path in sorted(folder.glob("*.rq")):
         body = path.read_text(encoding="utf-8")
-        fields: dict[tuple[str, str], str] = {}
-        last = None
-        for line in body.splitlines():
-            if not line.startswith("#"):
-                if line.strip():
-                    break
-                continue
-            m = re.match(r"^#\s*([A-Za-z][\w ]*?)\s*(?:\((nl|en)\)|@(nl|en))?\s*:\s*(.+)$", line)
-            if m and len(m.group(1)) <= 20:
-                key = (m.group(1).lower(), m.group(2) or m.group(3) or "")
-                fields[key] = (fields[key] + " " + m.group(4).strip()) if key in fields else m.group(4).strip()
-                last = key
-            elif last is not None and line.lstrip("#").strip():  # a continuation line
-                fields[last] += " " + line.lstrip("#").strip()
+        header = parse_header(body)
 
         def texts(name: str) -> list[Text]:
-            return [Text(fields[(name, lang)], lang) for lang in ("nl", "en", "") if (name, lang) in fields]
+            keys = ((f"{name}@nl", "nl"), (f"{name}@en", "en"), (name, ""))
+            return [Text(header[key], lang) for key, lang in keys if key in header]
 
         out.append({"name": path.name, "path": path, "title": texts("title") or [Text(path.stem, "")],
                     "description": texts("description"), "question": texts("question"),
