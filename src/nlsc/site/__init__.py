@@ -100,8 +100,6 @@ def _context_for(full: dict, g: Graph) -> dict:
 
 def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
     """One resource's graph in `fmt`, with the build's deterministic writers."""
-    from pyld import jsonld as pyld
-
     from .. import jsonld, serialise as writers
 
     if fmt == "nt":
@@ -110,10 +108,8 @@ def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
         return writers.rdfxml(g)
     if fmt == "turtle":
         return writers.turtle(g)
-    # JSON-LD with its context embedded, compacted by pyld from sorted N-Triples
-    doc = pyld.compact(jsonld.expanded(g), {"@context": context or {}},
-                       {"documentLoader": jsonld.local_loader({"@context": context or {}})})
-    return jsonld.dumps(doc)
+    # JSON-LD with its context embedded, compacted from sorted N-Triples
+    return jsonld.dumps(jsonld.compact_nodes(jsonld.expanded(g), {"@context": context or {}}))
 
 
 def cbd(g: Graph, r: URIRef) -> Graph:
