@@ -1,4 +1,8 @@
-"""OWL 2 RL closure over ontology + data + context (owlrl).
+"""OWL 2 RL closure over ontology + data + context.
+
+nlsc.rules computes it for the axioms the ontology uses; for anything beyond
+them the closure comes from owlrl (the reference implementation, see
+tests/test_reason.py).
 
 The inferred graph holds only what a user of the data gains from it:
 inferred types, super-properties, inverses and the like about named
@@ -15,6 +19,7 @@ import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from . import rules
 from .errors import InconsistencyError
 from .namespaces import bind_prefixes
 
@@ -48,7 +53,7 @@ def useful(triple) -> bool:
 
 
 def closure(asserted: Graph) -> Graph:
-    """The full OWL-RL closure of `asserted` (a copy; `asserted` is untouched)."""
+    """owlrl's full OWL-RL closure of `asserted` (a copy; `asserted` is untouched)."""
     g = Graph()
     for t in asserted:
         g.add(t)
@@ -63,12 +68,15 @@ def inconsistencies(graph: Graph) -> list[str]:
     return sorted(str(o) for o in graph.objects(None, err))
 
 
-def infer(asserted: Graph) -> Graph:
-    """Inferred triples worth publishing; raise InconsistencyError on owlrl errors."""
-    full = closure(asserted)
-    errors = inconsistencies(full)
-    if errors:
-        raise InconsistencyError("OWL RL reasoning found the data inconsistent:\n  " + "\n  ".join(errors))
+def infer(asserted: Graph, *, engine: str = "auto") -> Graph:
+    """Inferred triples worth publishing; raise InconsistencyError on owlrl errors.
+    engine: "auto" (nlsc.rules, owlrl where they do not suffice) or "owlrl"."""
+    full = rules.closure(asserted) if engine == "auto" else None
+    if full is None:
+        full = closure(asserted)
+        errors = inconsistencies(full)
+        if errors:
+            raise InconsistencyError("OWL RL reasoning found the data inconsistent:\n  " + "\n  ".join(errors))
     inferred = bind_prefixes(Graph())
     for t in full:
         if t not in asserted and useful(t):
