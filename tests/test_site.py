@@ -117,6 +117,18 @@ def test_resource_rdf_files_are_its_concise_bounded_description(site, union):
         assert isomorphic(g, expected), f"{key}.jsonld"
 
 
+def test_every_resource_rdf_reads_back_as_its_ntriples(site, union):
+    """The build writes the per-resource RDF/XML without parsing it back (the main
+    RDF/XML distribution is); here every page's .rdf and .ttl must give its .nt."""
+    subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
+    for s in subjects:
+        stem = site / doc_path(s, "")
+        expected = Graph().parse(stem.with_name(stem.name + ".nt"), format="nt")
+        assert len(expected) > 0, s
+        for ext, fmt in (("rdf", "xml"), ("ttl", "turtle")):
+            assert isomorphic(Graph().parse(stem.with_name(stem.name + "." + ext), format=fmt), expected), f"{s}.{ext}"
+
+
 def test_pages_are_bilingual_with_lang_attributes(site):
     for page in ("index.html", "doc/organisatie/aivd.html", "doc/samenwerkingsverband/jscu.html", "doc/index.html"):
         p = parse(site / page)

@@ -26,7 +26,7 @@ import argparse
 import json
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, NamedTuple
@@ -265,6 +265,19 @@ def _prepared_sparql_cache():
         proc.SPARQLProcessor.query = original
 
 
+def _constraint_parameters_as_set() -> None:
+    """pyshacl looks each predicate of a shape up in a *list* of ~40 constraint
+    parameters, once per shape per validation call; with sh:qualifiedValueShape
+    that is once per value node (every skos:prefLabel): 11 million URIRef.__eq__
+    calls at x10. A frozenset gives the same answers by hash. pyshacl caches the
+    pair on its shape module as CONSTRAINT_PARAMS; set it first."""
+    from pyshacl import shape as _shape
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    if not isinstance(getattr(_shape, "CONSTRAINT_PARAMS", (None,))[0], frozenset):
+        _shape.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+
+
 def validate(
     dataset_or_graphs,
     *,
@@ -273,13 +286,18 @@ def validate(
     inference: str = "none",
     lang: str = "en",
     data_for_labels: Graph | None = None,
+    sparql: str = "oxigraph",
 ) -> Result:
     """Validate data + context against the shapes, with the ontology as a separate graph.
 
     `dataset_or_graphs`: an rdflib Dataset with the named graphs .../graph/ontology,
     /data and /context, or a pair (data graph, ontology graph), or a data Graph.
+    `sparql`: where the SHACL-SPARQL constraints run: "oxigraph" (once per constraint,
+    see nlsc.sparql_constraints) or "rdflib" (pyshacl's own, once per focus node).
     """
     from pyshacl import validate as shacl_validate
+
+    from .sparql_constraints import on_oxigraph
 
     data, ontology = split_graphs(dataset_or_graphs)
     shapes = shapes if shapes is not None else load_shapes()
@@ -287,8 +305,9 @@ def validate(
     for g in (ontology, extra_ontology if extra_ontology is not None else Graph()):
         for t in g:
             ont.add(t)
+    _constraint_parameters_as_set()
     started = time.perf_counter()
-    with _prepared_sparql_cache():
+    with _prepared_sparql_cache(), (on_oxigraph() if sparql == "oxigraph" else nullcontext()):
         _, report, _ = shacl_validate(
             data,
             shacl_graph=shapes,

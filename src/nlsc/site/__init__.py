@@ -105,7 +105,7 @@ def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
     if fmt == "nt":
         return writers.ntriples(g)
     if fmt == "xml":
-        return writers.rdfxml(g)
+        return writers.rdfxml(g, reread=False)
     if fmt == "turtle":
         return writers.turtle(g)
     # JSON-LD with its context embedded, compacted from sorted N-Triples
