@@ -87,6 +87,68 @@ def test_builds_are_byte_identical(tmp_path):
     assert not differing
 
 
+def _all_in_parallel(monkeypatch):
+    """The paths large landscapes take: validation beside serialisation, the
+    distributions and the resource pages from forked workers (two of them)."""
+    import nlsc.pipeline
+    import nlsc.serialise
+    import nlsc.site
+
+    monkeypatch.setattr(nlsc.pipeline, "CONCURRENT_FROM", 0)
+    monkeypatch.setattr(nlsc.serialise, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(nlsc.site._ResourcePages, "PARALLEL_FROM", 0)
+    monkeypatch.setattr("nlsc.forked.workers", lambda: 2)
+
+
+def test_parallel_build_is_byte_identical(dist, tmp_path, monkeypatch):
+    from nlsc.paths import layout
+    from nlsc.pipeline import build
+
+    _all_in_parallel(monkeypatch)
+    build(layout(REPO), tmp_path / "dist", quiet=True)
+    a, b = _snapshot(dist), _snapshot(tmp_path / "dist")
+    assert a.keys() == b.keys()
+    assert [name for name in a if a[name] != b[name]] == []
+
+
+def _with_violation(tmp_path) -> Path:
+    """The sources with a second Dutch prefLabel on the AIVD: a SHACL violation
+    (sh:uniqueLang) that the semantic check does not catch."""
+    import shutil
+
+    root = tmp_path / "src"
+    for name in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(REPO / name, root / name)
+    path = root / "data" / "organisations.ttl"
+    text = path.read_text("utf-8")
+    old = 'skos:prefLabel "Algemene Inlichtingen- en Veiligheidsdienst"@nl ;'
+    assert old in text
+    path.write_text(text.replace(old, old[:-2] + ' , "Tweede naam"@nl ;', 1), "utf-8")
+    return root
+
+
+def test_violation_fails_the_build_and_keeps_dist(tmp_path):
+    root, dist = _with_violation(tmp_path), tmp_path / "dist"
+    res = run_cli("build", "--source-root", str(root), "--dist", str(dist))
+    assert res.returncode == 1, res.stderr
+    assert "LabelShape_prefLabel_uniqueLang" in res.stderr and "Traceback" not in res.stderr
+    assert not dist.exists() and not list(tmp_path.glob(".dist*"))
+
+
+def test_violation_fails_the_parallel_build_too(tmp_path, monkeypatch):
+    import pytest
+
+    from nlsc.errors import ValidationFailure
+    from nlsc.paths import layout
+    from nlsc.pipeline import build
+
+    _all_in_parallel(monkeypatch)
+    root, dist = _with_violation(tmp_path), tmp_path / "dist"
+    with pytest.raises(ValidationFailure, match="LabelShape_prefLabel_uniqueLang"):
+        build(layout(root), dist, quiet=True)
+    assert not dist.exists() and not list(tmp_path.glob(".dist*"))
+
+
 def test_one_version_number(dist):
     import nlsc
     from nlsc.namespaces import ONTOLOGY_IRI

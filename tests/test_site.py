@@ -316,6 +316,33 @@ def test_site_is_byte_identical_across_runs(dist, tmp_path):
     assert not differing, differing[:20]
 
 
+def test_forked_workers_write_the_same_site(dist, tmp_path, monkeypatch):
+    """Large landscapes write their resource pages from one process per CPU; the
+    pages must be the same bytes as the single process writes."""
+    import nlsc.site as site_module
+
+    monkeypatch.setattr(site_module._ResourcePages, "PARALLEL_FROM", 0)
+    monkeypatch.setattr("nlsc.forked.workers", lambda: 2)
+    again = tmp_path / "dist"
+    again.mkdir()
+    for f in dist.iterdir():
+        if f.is_file():
+            (again / f.name).write_bytes(f.read_bytes())
+    forked = []
+    import multiprocessing.pool
+
+    original_map = multiprocessing.pool.Pool.map
+    monkeypatch.setattr(multiprocessing.pool.Pool, "map",
+                        lambda self, fn, items, **kw: forked.append(len(items)) or original_map(self, fn, items, **kw))
+    result = build_site(load(layout()).dataset, again)
+    assert forked and forked[0] > 1, "the pages were not written by forked workers"
+    a = {p.relative_to(dist / "site"): p.read_bytes() for p in (dist / "site").rglob("*") if p.is_file()}
+    b = {p.relative_to(again / "site"): p.read_bytes() for p in (again / "site").rglob("*") if p.is_file()}
+    assert sorted(a) == sorted(b)
+    assert [str(k) for k in sorted(a) if a[k] != b[k]] == []
+    assert len(result.pages) == len(set(result.pages)) > 200
+
+
 def test_no_timestamps(site):
     for name in ("index.html", "doc/organisatie/aivd.html", "diagram.svg"):
         text = (site / name).read_text("utf-8")

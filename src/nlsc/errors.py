@@ -18,6 +18,9 @@ class SourceError(NlscError):
         self.file, self.message, self.line, self.column = file, message, line, column
         super().__init__(str(self))
 
+    def __reduce__(self):  # so that it crosses from a forked worker intact
+        return (SourceError, (self.file, self.message, self.line, self.column))
+
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:

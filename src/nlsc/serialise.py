@@ -13,6 +13,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from . import forked
 from . import jsonld as jl
 from . import rdfxml as _rdfxml
 from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, bind_prefixes, prefixes_for
@@ -96,6 +97,10 @@ def rdfxml(graph: Graph, prefixes: dict | None = None, *, reread: bool = True) -
     return data
 
 
+#: from this many triples the distributions are written by forked workers
+PARALLEL_FROM = 20_000
+
+
 def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
     """Write all RDF distributions of `ds` into `out`; return name -> path."""
     ontology = ds.graph(GRAPH_ONTOLOGY)
@@ -104,19 +109,20 @@ def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
         with_inferred += ds.graph(iri)
     prefixes = prefixes_for(with_inferred)
     context_doc = jl.build_context(union, prefixes)
-    files = {
-        "nlsc.ttl": turtle(union, prefixes),
-        "nlsc.nt": ntriples(union),
-        "nlsc.nq": nquads(ds),
-        "nlsc.trig": trig(ds, prefixes),
-        "nlsc-ontology.ttl": turtle(ontology, prefixes_for(ontology)),
-        "nlsc-ontology.rdf": rdfxml(ontology, prefixes_for(ontology)),
-        "context.jsonld": jl.dumps(context_doc),
-        "nlsc.jsonld": jl.dumps(jl.compacted(union, context_doc)),
-        "nlsc-framed.jsonld": jl.dumps(jl.framed(with_inferred, context_doc)),
+    writers = {  # the slowest first, so that forked workers share the work evenly
+        "nlsc.ttl": lambda: turtle(union, prefixes),
+        "nlsc.trig": lambda: trig(ds, prefixes),
+        "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(with_inferred, context_doc)),
+        "nlsc.jsonld": lambda: jl.dumps(jl.compacted(union, context_doc)),
+        "nlsc.nq": lambda: nquads(ds),
+        "nlsc.nt": lambda: ntriples(union),
+        "nlsc-ontology.ttl": lambda: turtle(ontology, prefixes_for(ontology)),
+        "nlsc-ontology.rdf": lambda: rdfxml(ontology, prefixes_for(ontology)),
+        "context.jsonld": lambda: jl.dumps(context_doc),
     }
+    contents = forked.run_all(list(writers.values()), parallel=len(with_inferred) >= PARALLEL_FROM)
     written = {}
-    for name, data in files.items():
+    for name, data in sorted(zip(writers, contents)):
         _write(out / name, data)
         written[name] = out / name
     return written

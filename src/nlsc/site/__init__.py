@@ -19,6 +19,7 @@ Everything is sorted and carries no timestamp, so two builds are byte-identical.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 import re
 import shutil
 from collections import defaultdict
@@ -30,6 +31,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
 from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA
+from .. import forked
 from . import conneg
 from .diagram import diagram, inline
 from .model import Names, Text, asserted_union, doc_path, in_id_space, ontology_graph, rel
@@ -72,8 +74,14 @@ def _filesize(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MiB"
 
 
+#: folders made during this site build (a page writes five files into one folder)
+_MADE: set = set()
+
+
 def _write(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent not in _MADE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _MADE.add(path.parent)
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
 
 
@@ -186,6 +194,7 @@ def build_site(dataset, dist_dir, *, source_root: Path | str | None = None, base
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    _MADE.clear()
     union = asserted_union(dataset)
     ontology = ontology_graph(dataset)
     names = Names(union)
@@ -227,21 +236,8 @@ def build_site(dataset, dist_dir, *, source_root: Path | str | None = None, base
 
     # resource pages
     subjects = sorted({s for s in union.subjects() if in_id_space(s)}, key=str)
-    page_tpl = env.get_template("resource.html.j2")
-    for r in subjects:
-        description = cbd(union, r)
-        stem = doc_path(r, "")
-        slug = stem.rsplit("/", 1)[-1]
-        written = {}
-        for ext, fmt in RDF_FORMATS.items():
-            data = serialise(description, fmt, _context_for(full_context, description))
-            _write(out / f"{stem}.{ext}", data)
-            written[ext] = {"href": f"{slug}.{ext}", "size": len(data)}
-        ctx = builder.page(r, written)
-        ctx["turtle"] = (out / f"{stem}.ttl").read_text(encoding="utf-8")
-        ctx["jsonld"] = (out / f"{stem}.jsonld").read_text(encoding="utf-8")
-        _write(out / ctx["path"], page_tpl.render(page=ctx, here=ctx["path"], site=_site_links(ctx["path"])))
-        result.pages.append(ctx["path"])
+    pages = _ResourcePages(union, out, full_context, builder, env.get_template("resource.html.j2"))
+    result.pages.extend(pages.write_all(subjects))
 
     # the list of all resources
     groups = defaultdict(list)
@@ -278,6 +274,46 @@ def build_site(dataset, dist_dir, *, source_root: Path | str | None = None, base
     result.pages.sort()
     result.files = sum(1 for p in out.rglob("*") if p.is_file())
     return result
+
+
+class _ResourcePages:
+    """One HTML page and four RDF files per resource. Each page depends on the
+    graph alone, so with many resources they are written by forked workers
+    (nlsc.forked)."""
+
+    #: below this many resources a second process costs more than it saves
+    PARALLEL_FROM = 1000
+
+    def __init__(self, union, out: Path, full_context: dict, builder, template):
+        self.union, self.out, self.full_context = union, out, full_context
+        self.builder, self.template = builder, template
+
+    def write(self, r) -> str:
+        description = cbd(self.union, r)
+        context = _context_for(self.full_context, description)
+        stem = doc_path(r, "")
+        slug = stem.rsplit("/", 1)[-1]
+        written, texts = {}, {}
+        for ext, fmt in RDF_FORMATS.items():
+            data = serialise(description, fmt, context)
+            _write(self.out / f"{stem}.{ext}", data)
+            written[ext] = {"href": f"{slug}.{ext}", "size": len(data)}
+            texts[ext] = data
+        ctx = self.builder.page(r, written)
+        ctx["turtle"] = texts["ttl"].decode("utf-8")
+        ctx["jsonld"] = texts["jsonld"].decode("utf-8")
+        _write(self.out / ctx["path"], self.template.render(page=ctx, here=ctx["path"], site=_site_links(ctx["path"])))
+        return ctx["path"]
+
+    def write_all(self, subjects: list) -> list[str]:
+        parallel = len(subjects) >= self.PARALLEL_FROM
+        size = -(-len(subjects) // (forked.workers() * 4)) if parallel else max(len(subjects), 1)
+        chunks = [subjects[i:i + size] for i in range(0, len(subjects), size)]
+        done = forked.run_all([partial(self._write_chunk, c) for c in chunks], parallel=parallel)
+        return [path for paths in done for path in paths]
+
+    def _write_chunk(self, chunk: list) -> list[str]:
+        return [self.write(r) for r in chunk]
 
 
 def _site_links(here: str) -> dict:
