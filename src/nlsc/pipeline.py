@@ -169,7 +169,7 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
         write_build_notes(staged, version, source_commit(lay.root), counts)
         write_checksums(staged)
         _say(quiet, "site")
-        build_site(src.dataset, staged, source_root=lay.root)
+        build_site(src.dataset, staged, source_root=lay.root, union=union)
         swap(staged, dist)
     except BaseException:
         validation.cancel()
