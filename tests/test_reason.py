@@ -88,6 +88,9 @@ RULE_GRAPHS = {
     "chain over a subproperty and an inverse": _chain(_graph(
         (ex("s"), RDFS.subPropertyOf, ex("p1")), (ex("p2"), OWL.inverseOf, ex("r")),
         (ex("a"), ex("s"), ex("b")), (ex("c"), ex("r"), ex("b"))), ex("q"), [ex("p1"), ex("p2")]),
+    "chain through an anonymous inverse": _chain(_graph(
+        (BNode("anon"), OWL.inverseOf, ex("provider")),
+        (ex("s"), ex("provider"), ex("a")), (ex("s"), ex("recipient"), ex("b"))), ex("q"), [BNode("anon"), ex("recipient")]),
     "functional property with one value": _graph(
         (ex("p"), RDF.type, OWL.FunctionalProperty), (ex("x"), ex("p"), ex("y"))),
 }

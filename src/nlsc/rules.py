@@ -175,9 +175,7 @@ def _closure(known: set) -> set:
     known |= derived
 
     def add(t) -> None:
-        # RDF has no literal subjects and only IRI predicates (an anonymous inverse
-        # property, owl:inverseOf [ ... ], names no property to state)
-        if t not in known and not isinstance(t[0], Literal) and isinstance(t[1], URIRef):
+        if t not in known and not isinstance(t[0], Literal):  # RDF has no literal subjects
             known.add(t)
             agenda.append(t)
 
@@ -231,4 +229,6 @@ def _closure(known: set) -> set:
             raise NeedsOwlrl(f"two subjects of inverse-functional {p} (owl:sameAs)")
     if out_index[RDF.type] and any(OWL.Nothing in types for types in out_index[RDF.type].values()):
         raise NeedsOwlrl("an instance of owl:Nothing")
-    return known
+    # an anonymous inverse property (owl:inverseOf [ ... ], as in a property chain)
+    # carries triples while the rules run; they name no property, so they end here
+    return {t for t in known if isinstance(t[1], URIRef)}
