@@ -42,7 +42,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"
-STAGE_ORDER = ("load", "check", "reason", "validate", "serialise", "describe", "checksum", "site", "publish", "other")
+STAGE_ORDER = ("load", "check", "reason", "validate", "serialise", "describe", "checksum", "site", "publish", "other",
+               "without site")
 #: names the pipeline calls -> stage
 WRAP = {
     "load": "load", "check": "check", "semantic_check": "check", "check_sources": "check", "run_checks": "check",
@@ -183,7 +184,7 @@ def run_stages(root: Path, shared: Path, runs: int, timeout: float, log) -> dict
     env = {**os.environ, "NLSC_SHARED": str(shared)}
     per_run, walls, notes = [], [], []
     for i in range(runs):
-        dist = Path(tempfile.mkdtemp(prefix="nlsc-bench-dist-"))
+        dist = Path(tempfile.mkdtemp(prefix="dist-", dir=root.parent))  # on the --work file system
         cmd = [_python(), str(Path(__file__).resolve()), "--stage-worker", str(root), "--dist", str(dist / "dist")]
         t = time.perf_counter()
         stages: dict = {}
@@ -218,7 +219,9 @@ def run_stages(root: Path, shared: Path, runs: int, timeout: float, log) -> dict
             per_run.append({"stages": stages, "total": None, "wall": wall, "failed": True})
             break
         if total:
+            # from 20,000 triples validate runs beside serialise: the two overlap
             stages["other"] = max(0.0, total["seconds"] - sum(v for k, v in stages.items() if k != "import"))
+            stages["without site"] = total["seconds"] - stages.get("site", 0.0)
         per_run.append({"stages": stages, "total": total["seconds"] if total else None, "wall": wall,
                         "peak_mb": total.get("peak_mb") if total else None, "counts": total.get("counts") if total else {}})
         walls.append(wall)
@@ -366,6 +369,9 @@ def targets(res: dict) -> list[dict]:
     p100, p10 = partial("100"), partial("10")
     if b100 is not None:
         add("×100 build (validation included) < 60 s", f"{b100:.1f} s", b100 < 60)
+        w100 = (sc["100"]["build"].get("stage_median_s") or {}).get("without site")
+        if w100 is not None:
+            add("×100 build without the website (load … describe) < 60 s", f"{w100:.1f} s", w100 < 60)
     elif p100 is not None:
         add("×100 build (validation included) < 60 s", f"> {p100:.0f} s (load+check+reason+validate alone; run cut off)", p100 < 60 and None)
     else:
@@ -388,7 +394,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="nlsc benchmark")
     ap.add_argument("--scales", default="1,10,100,1000")
     ap.add_argument("--runs", type=int, default=5, help="build runs per scale (default 5)")
-    ap.add_argument("--runs-at", default="100:1,1000:0", help="override runs per scale, e.g. 100:1,1000:0 (0: no build)")
+    ap.add_argument("--runs-at", default="1000:0", help="override runs per scale, e.g. 100:1,1000:0 (0: no build)")
     ap.add_argument("--query-runs", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=900, help="time limit per build run, seconds")
     ap.add_argument("--seed", type=int, default=9)
@@ -441,7 +447,7 @@ def main(argv=None) -> int:
         nlsc = str(Path(_python()).parent / "nlsc")
         rb = []
         for _ in range(5):
-            d = Path(tempfile.mkdtemp(prefix="nlsc-bench-real-"))
+            d = Path(tempfile.mkdtemp(prefix="real-", dir=work))
             rb += timed_cmd([nlsc, "build", "--source-root", str(REPO), "--dist", str(d / "dist"), "-q"], 1)
             shutil.rmtree(d, ignore_errors=True)
         res["real_build"] = {"runs_s": rb, "median_s": median(rb)}
