@@ -456,6 +456,10 @@ def main(argv=None) -> int:
         log("real build: nlsc build --dist TMP -q")
         nlsc = str(Path(_python()).parent / "nlsc")
         rb, used = [], []
+        # one untimed build first: the first build after a fresh checkout or a large
+        # deletion pays for a cold page cache and a busy disk (measured: 2.4 s vs 1.6 s)
+        used.append(Path(tempfile.mkdtemp(prefix="real-", dir=work)))
+        timed_cmd([nlsc, "build", "--source-root", str(REPO), "--dist", str(used[-1] / "dist"), "-q"], 1)
         for _ in range(5):
             used.append(Path(tempfile.mkdtemp(prefix="real-", dir=work)))
             rb += timed_cmd([nlsc, "build", "--source-root", str(REPO), "--dist", str(used[-1] / "dist"), "-q"], 1)

@@ -9,6 +9,7 @@ import tomllib
 import venv
 from pathlib import Path
 
+import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
@@ -87,24 +88,33 @@ def test_builds_are_byte_identical(tmp_path):
     assert not differing
 
 
-def _all_in_parallel(monkeypatch):
-    """The paths large landscapes take: validation beside serialisation, the
-    distributions and the resource pages from forked workers (two of them)."""
+def _thresholds(monkeypatch, *, parallel: bool):
+    """Force one of the two paths: everything in one process, or what large
+    landscapes do (validation beside serialisation, the distributions and the
+    resource pages from two forked workers)."""
     import nlsc.pipeline
     import nlsc.serialise
     import nlsc.site
 
-    monkeypatch.setattr(nlsc.pipeline, "CONCURRENT_FROM", 0)
-    monkeypatch.setattr(nlsc.serialise, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(nlsc.site._ResourcePages, "PARALLEL_FROM", 0)
+    at = 0 if parallel else 10**12
+    monkeypatch.setattr(nlsc.pipeline, "CONCURRENT_FROM", at)
+    monkeypatch.setattr(nlsc.serialise, "PARALLEL_FROM", at)
+    monkeypatch.setattr(nlsc.site._ResourcePages, "PARALLEL_FROM", at)
     monkeypatch.setattr("nlsc.forked.workers", lambda: 2)
 
 
-def test_parallel_build_is_byte_identical(dist, tmp_path, monkeypatch):
+def test_serial_and_parallel_builds_are_byte_identical(dist, tmp_path, monkeypatch):
+    """The session's dist/ takes the parallel path (the real dataset is above every
+    threshold); one process alone must write the same bytes."""
+    import nlsc.pipeline
+    import nlsc.serialise
+    import nlsc.site
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    _all_in_parallel(monkeypatch)
+    assert 2000 >= max(nlsc.pipeline.CONCURRENT_FROM, nlsc.serialise.PARALLEL_FROM)
+    assert 200 >= nlsc.site._ResourcePages.PARALLEL_FROM
+    _thresholds(monkeypatch, parallel=False)
     build(layout(REPO), tmp_path / "dist", quiet=True)
     a, b = _snapshot(dist), _snapshot(tmp_path / "dist")
     assert a.keys() == b.keys()
@@ -135,14 +145,13 @@ def test_violation_fails_the_build_and_keeps_dist(tmp_path):
     assert not dist.exists() and not list(tmp_path.glob(".dist*"))
 
 
-def test_violation_fails_the_parallel_build_too(tmp_path, monkeypatch):
-    import pytest
-
+@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "serial"])
+def test_violation_fails_either_path(tmp_path, monkeypatch, parallel):
     from nlsc.errors import ValidationFailure
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    _all_in_parallel(monkeypatch)
+    _thresholds(monkeypatch, parallel=parallel)
     root, dist = _with_violation(tmp_path), tmp_path / "dist"
     with pytest.raises(ValidationFailure, match="LabelShape_prefLabel_uniqueLang"):
         build(layout(root), dist, quiet=True)

@@ -295,7 +295,7 @@ class _ResourcePages:
     (nlsc.forked)."""
 
     #: below this many resources a second process costs more than it saves
-    PARALLEL_FROM = 1000
+    PARALLEL_FROM = 100
 
     def __init__(self, union, out: Path, full_context: dict, builder, template):
         self.union, self.out, self.full_context = union, out, full_context
