@@ -196,3 +196,14 @@ def test_files_from_installed_wheel(tmp_path):
     shipped = int(res.stdout.strip())
     in_repo = sum(1 for d in ("ontology", "data", "shapes", "queries") for _ in (REPO / d).rglob("*.ttl"))
     assert shipped == in_repo
+
+
+def test_no_fork_when_memory_would_run_out(monkeypatch):
+    """Each forked child may come to hold a copy of the graphs: without room for the
+    copies the work stays in this process."""
+    from nlsc import forked
+
+    monkeypatch.setattr(forked, "_memory", lambda: (8 * 2**30, 12 * 2**30))  # 8 GB resident, 12 GB free
+    assert forked.can_fork(1) and not forked.can_fork(2)
+    pids = forked.run_all([lambda: __import__("os").getpid()] * 2)
+    assert set(pids) == {__import__("os").getpid()}

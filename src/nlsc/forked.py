@@ -11,9 +11,35 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from typing import Callable
 
 _TASKS: list | None = None
+
+
+def can_fork(children: int = 1) -> bool:
+    """Linux only: fork is the default there; on macOS a fork of a process that has
+    loaded system frameworks may crash, and Windows has none. And only while memory
+    allows: a child shares the graphs copy-on-write, but Python's reference counts
+    write to every object it touches, so each child may come to hold a full copy.
+    Otherwise the work is done in this process, with the same result."""
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    resident, available = _memory()
+    return resident is None or available is None or resident * children <= 0.8 * available
+
+
+def _memory() -> tuple[int | None, int | None]:
+    """(this process's resident bytes, the system's available bytes), from /proc."""
+    try:
+        pages = int(open("/proc/self/statm").read().split()[1])
+        resident = pages * os.sysconf("SC_PAGE_SIZE")
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return resident, int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None, None
 
 
 def _run(i: int):
@@ -28,7 +54,7 @@ def run_all(tasks: list[Callable], *, parallel: bool = True) -> list:
     """[task() for task in tasks], in forked workers when `parallel` and it can."""
     global _TASKS
     n = min(workers(), len(tasks))
-    if not parallel or n < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not parallel or n < 2 or not can_fork(n):
         return [task() for task in tasks]
     _TASKS = tasks
     try:
@@ -44,7 +70,7 @@ class Pending:
     def __init__(self, task: Callable, *, fork: bool):
         self._pool = self._async = None
         self._done = False
-        if fork and "fork" in multiprocessing.get_all_start_methods():
+        if fork and can_fork(1):
             global _TASKS
             _TASKS = [task]
             try:
