@@ -1,8 +1,8 @@
 """Independent pieces of work spread over forked worker processes.
 
-The build is CPU-bound Python; on a landscape of tens of thousands of
-resources its independent outputs (the distributions, the resource pages) are
-written by one forked process per CPU. Each piece computes the same bytes in
+The build is CPU-bound Python; from a thousand triples (the real dataset
+included) its independent outputs (the distributions, the resource pages) are
+written by one forked process per CPU, and validation runs beside them. Each piece computes the same bytes in
 whichever process runs it, so the output does not depend on the split. The
 children inherit the graphs by fork; only results travel back (pickled).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from pathlib import Path
 from typing import Callable
 
 _TASKS: list | None = None
@@ -32,9 +33,9 @@ def can_fork(children: int = 1) -> bool:
 def _memory() -> tuple[int | None, int | None]:
     """(this process's resident bytes, the system's available bytes), from /proc."""
     try:
-        pages = int(open("/proc/self/statm").read().split()[1])
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
         resident = pages * os.sysconf("SC_PAGE_SIZE")
-        for line in open("/proc/meminfo"):
+        for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
                 return resident, int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
@@ -69,7 +70,6 @@ class Pending:
 
     def __init__(self, task: Callable, *, fork: bool):
         self._pool = self._async = None
-        self._done = False
         if fork and can_fork(1):
             global _TASKS
             _TASKS = [task]

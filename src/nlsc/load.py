@@ -114,13 +114,6 @@ def parse_triples(path: Path, shown: str) -> list:
         raise SourceError(shown, msg, line, col) from exc
 
 
-def parse_turtle(path: Path, shown: str) -> Graph:
-    """One Turtle file as an rdflib Graph (see parse_triples)."""
-    g = Graph()
-    g.addN((s, p, o, g) for s, p, o in parse_triples(path, shown))
-    return g
-
-
 def stable_bnodes(graph: Graph, tag: str) -> Graph:
     """Give blank nodes stable labels (canonical hash), so outputs are reproducible."""
     if not any(isinstance(x, BNode) for t in graph for x in t):

@@ -2,7 +2,7 @@
 
     load -> check -> reason -> validate | serialise -> describe -> checksum -> site -> publish
 
-(validate and serialise run side by side for large landscapes; see nlsc.forked)
+(from 1,000 triples validate and serialise run side by side; see nlsc.forked)
 
 Everything is written to a staging folder; only a complete, valid build
 replaces dist/. On any failure the previous dist/ stays as it was.
@@ -143,8 +143,8 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     target = src.dataset.graph(GRAPH_INFERRED)
     for t in inferred:
         target.add(t)
-    # Validation runs beside serialisation (in a forked process for large
-    # landscapes): its result is awaited before anything is published.
+    # Validation runs beside serialisation (in a forked process from
+    # CONCURRENT_FROM triples): its result is awaited before anything is published.
     validation = forked.start(partial(_validation_as_ntriples, src, lay, quiet),
                               fork=len(union) >= CONCURRENT_FROM)
 

@@ -192,7 +192,7 @@ def _closure(known: set) -> set:
         return nodes
 
     while agenda:
-        s, p, o = t = agenda.pop()
+        s, p, o = agenda.pop()
         out_index[p][s].add(o)
         in_index[p][o].add(s)
         if p == RDF.type:
@@ -219,7 +219,6 @@ def _closure(known: set) -> set:
             for x in walk_back(s, links[:i]):
                 for z in walk_on(o, links[i + 1:]):
                     add((x, q, z))
-        del t
 
     for p in functional:
         if any(len(values) > 1 for values in out_index[p].values()):

@@ -58,11 +58,12 @@ def _with_focus_nodes(query: str, focus_nodes: list) -> str | None:
         body = body[m.end():]
     if not _PLAIN_SELECT.match(body):
         return None
-    where = _WHERE.search(query)
+    where = _WHERE.search(body)  # after the prologue, whose comments might say "where {"
     if where is None:
         return None
-    values = " ".join(_to_ox(f).__str__() for f in focus_nodes)
-    return f"{query[:where.end()]} VALUES $this {{ {values} }} {query[where.end():]}"
+    at = len(query) - len(body) + where.end()
+    values = " ".join(str(_to_ox(f)) for f in focus_nodes)  # N-Triples syntax, valid in SPARQL
+    return f"{query[:at]} VALUES $this {{ {values} }} {query[at:]}"
 
 
 class _Store:
