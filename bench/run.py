@@ -48,7 +48,7 @@ STAGE_ORDER = ("load", "check", "reason", "validate", "serialise", "describe", "
 WRAP = {
     "load": "load", "check": "check", "semantic_check": "check", "check_sources": "check", "run_checks": "check",
     "infer": "reason", "run_validation": "validate", "write_all": "serialise", "describe": "describe",
-    "write_checksums": "checksum", "write_build_notes": "checksum", "build_site": "site", "swap": "publish",
+    "write_checksums": "checksum", "write_build_notes": "checksum", "start_site": "site", "finish_site": "site", "swap": "publish",
 }
 GRAPH_ONTOLOGY = "https://w3id.org/nlsc/graph/ontology"
 GRAPH_DATA = "https://w3id.org/nlsc/graph/data"

@@ -207,3 +207,27 @@ def test_no_fork_when_memory_would_run_out(monkeypatch):
     assert forked.can_fork(1) and not forked.can_fork(2)
     pids = forked.run_all([lambda: __import__("os").getpid()] * 2)
     assert set(pids) == {__import__("os").getpid()}
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "serial"])
+def test_semantic_error_fails_either_path(tmp_path, monkeypatch, parallel):
+    """The semantic checks run in a forked process beside the reasoner from
+    CONCURRENT_FROM triples: their error crosses back whole, file and line included."""
+    import shutil
+
+    from nlsc.check import SemanticError
+    from nlsc.paths import layout
+    from nlsc.pipeline import build
+
+    _thresholds(monkeypatch, parallel=parallel)
+    root, dist = tmp_path / "src", tmp_path / "dist"
+    for name in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(REPO / name, root / name)
+    path = root / "data" / "organisations.ttl"
+    path.write_text(path.read_text("utf-8") + "\norganisatie:aivd org:hasUnit eenheid:bestaat-niet .\n", "utf-8")
+    with pytest.raises(SemanticError) as caught:
+        build(layout(root), dist, quiet=True)
+    problems = caught.value.problems
+    assert [(p.file, p.kind) for p in problems] == [("data/organisations.ttl", "undescribed IRI")], problems
+    assert problems[0].line == path.read_text("utf-8").count("\n")
+    assert not dist.exists() and not list(tmp_path.glob(".dist*"))

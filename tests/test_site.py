@@ -348,3 +348,16 @@ def test_no_timestamps(site):
     for name in ("index.html", "doc/organisatie/aivd.html", "diagram.svg"):
         text = (site / name).read_text("utf-8")
         assert not re.search(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d", text), name
+
+
+def test_rel_is_relpath():
+    """model.rel computes posixpath.relpath without the working directory."""
+    import itertools
+    import posixpath
+
+    from nlsc.site.model import rel
+
+    paths = ["index.html", "doc/index.html", "doc/a/b.html", "doc/a/c.html", "doc/b/x.html", "def/index.html",
+             "doc/", "doc/a/", "static/site.css", "a", "doc/a/b/c.html", "doc", "../x", "./doc/a.html", "doc/ab/c"]
+    for here, there in itertools.product(paths, paths):
+        assert rel(here, there) == posixpath.relpath(there, posixpath.dirname(here) or "."), (here, there)

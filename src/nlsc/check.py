@@ -100,6 +100,9 @@ class SemanticError(NlscError):
         self.problems = sorted(problems)
         super().__init__(str(self))
 
+    def __reduce__(self):  # so that it crosses from a forked process intact
+        return (SemanticError, (self.problems,))
+
     def __str__(self) -> str:
         n = len(self.problems)
         head = f"{n} semantic error{'s' if n != 1 else ''} in the sources:"

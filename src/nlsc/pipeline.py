@@ -1,8 +1,9 @@
 """The build, stage by stage:
 
-    load -> check -> reason -> validate | serialise -> describe -> checksum -> site -> publish
+    load -> check | reason -> validate | (serialise -> site pages) -> describe -> checksum -> site -> publish
 
-(from 1,000 triples validate and serialise run side by side; see nlsc.forked)
+(from 1,000 triples the checks run in a forked process beside the reasoner, and
+validation beside serialisation and the site's resource pages; see nlsc.forked)
 
 Everything is written to a staging folder; only a complete, valid build
 replaces dist/. On any failure the previous dist/ stays as it was.
@@ -32,7 +33,7 @@ from .paths import SourceLayout
 from .publish import discard, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
 from .serialise import turtle, write_all
-from .site import build_site
+from .site import finish_site, start_site
 
 
 @dataclass
@@ -136,15 +137,24 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     _say(quiet, f"load: {lay.root}")
     src = load(lay)
     check(src)
-    semantic_check(src, lay, quiet)
     union = src.union()
+    # The semantic checks and the reasoner only read the graphs: from CONCURRENT_FROM
+    # triples they run side by side. Should both fail, the check's error is the one
+    # raised: it names the file and line in the sources.
+    checking = forked.start(partial(semantic_check, src, lay, quiet), fork=len(union) >= CONCURRENT_FROM)
     _say(quiet, f"reason: OWL RL over {len(union)} asserted triples")
-    inferred = infer(union)
+    try:
+        inferred = infer(union)
+    except BaseException:
+        checking.result()
+        raise
+    checking.result()
     target = src.dataset.graph(GRAPH_INFERRED)
     for t in inferred:
         target.add(t)
-    # Validation runs beside serialisation (in a forked process from
-    # CONCURRENT_FROM triples): its result is awaited before anything is published.
+    # Validation runs beside serialisation and the site's resource pages (in a forked
+    # process from CONCURRENT_FROM triples): its result is awaited before anything is
+    # published, and on a violation the staged files are discarded.
     validation = forked.start(partial(_validation_as_ntriples, src, lay, quiet),
                               fork=len(union) >= CONCURRENT_FROM)
 
@@ -152,6 +162,9 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     try:
         _say(quiet, "serialise")
         written = write_all(src.dataset, union, staged)
+        # the site's resource pages depend on the graphs alone: written while validation runs
+        _say(quiet, "site")
+        site = start_site(src.dataset, staged, source_root=lay.root, union=union)
         report = validation.result()
         if report is not None:
             report = Graph().parse(data=report, format="nt")
@@ -169,8 +182,7 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
         }
         write_build_notes(staged, version, source_commit(lay.root), counts)
         write_checksums(staged)
-        _say(quiet, "site")
-        build_site(src.dataset, staged, source_root=lay.root, union=union)
+        finish_site(site)
         swap(staged, dist)
     except BaseException:
         validation.cancel()

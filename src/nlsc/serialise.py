@@ -16,6 +16,7 @@ from rdflib.compare import isomorphic
 from . import forked
 from . import jsonld as jl
 from . import rdfxml as _rdfxml
+from . import turtle as _turtle
 from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, bind_prefixes, prefixes_for
 
 #: name -> (media type, EU file-type code, title) for each distribution
@@ -51,7 +52,14 @@ def _prefixes_in(graph: Graph, prefixes: dict) -> dict:
 
 
 def turtle(graph: Graph, prefixes: dict | None = None) -> bytes:
-    g = bind_prefixes(Graph(bind_namespaces="core"), _prefixes_in(graph, prefixes or PREFIXES))
+    """rdflib's Turtle (nlsc.turtle writes the same bytes faster; rdflib where it cannot)."""
+    chosen = _prefixes_in(graph, prefixes or PREFIXES)
+    fast = _turtle.write(graph, chosen)
+    return fast if fast is not None else rdflib_turtle(graph, chosen)
+
+
+def rdflib_turtle(graph: Graph, prefixes: dict) -> bytes:
+    g = bind_prefixes(Graph(bind_namespaces="core"), prefixes)
     g += graph
     return g.serialize(format="turtle", encoding="utf-8")
 

@@ -38,7 +38,7 @@ from .diagram import diagram, inline
 from .model import Names, Text, asserted_union, doc_path, in_id_space, ontology_graph, rel
 from .pages import LANGS, PageBuilder
 
-__all__ = ["build_site", "SiteResult"]
+__all__ = ["build_site", "start_site", "finish_site", "SiteResult"]
 
 SITE = "site"
 RDF_FORMATS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
@@ -202,91 +202,114 @@ def build_site(dataset, dist_dir, *, source_root: Path | str | None = None, base
     """Write the site into `dist_dir`/site from `dataset` (an rdflib Dataset with the
     nlsc named graphs, or a plain Graph) and the files already in `dist_dir`.
     `union`: ontology + data + context, when the caller has it already."""
-    dist_dir = Path(dist_dir)
-    out = dist_dir / SITE
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    _MADE.clear()
-    union = union if union is not None else asserted_union(dataset)
-    ontology = ontology_graph(dataset)
-    names = Names(union)
-    env = _env()
-    result = SiteResult(root=out)
+    return finish_site(start_site(dataset, dist_dir, source_root=source_root, base_path=base_path, union=union))
 
-    if source_root is None:
-        from ..paths import source_root as default_root
 
-        source_root = default_root()
-    queries = read_queries(Path(source_root) / "queries")
+def start_site(dataset, dist_dir, *, source_root: Path | str | None = None, base_path: str = "/",
+               union: Graph | None = None) -> "_Site":
+    """The part of the site that depends on the graphs alone: the resource pages, the
+    ontology documentation, the queries and the static files. The build runs it while
+    validation is still running (nlsc.pipeline); finish_site adds what depends on the
+    other files of dist/."""
+    site = _Site(dataset, Path(dist_dir), source_root=source_root, base_path=base_path, union=union)
+    site.write_graph_pages()
+    return site
 
-    # the dataset description written by the build, if it is there
-    described = Graph()
-    if (dist_dir / "dataset.ttl").is_file():
-        described.parse(dist_dir / "dataset.ttl", format="turtle")
-    files = downloads(dist_dir, described)
-    for f in files:
-        _link_or_copy(dist_dir / f["name"], out / "dist" / f["name"])
-    for q in queries:
-        _write(out / "queries" / q["name"], q["path"].read_bytes())
 
-    # ontology documentation and serialisations
-    odoc = ontology_doc(ontology)
-    _write(out / "def" / "index.html", odoc)
-    full_context = jsonld_context(union)
-    for ext, fmt in RDF_FORMATS.items():
-        _write(out / "def" / f"nlsc.{ext}", serialise(ontology, fmt, _context_for(full_context, ontology)))
-    anchors = term_anchors(odoc)
-    builder = PageBuilder(union, names, anchors)
+def finish_site(site: "_Site") -> SiteResult:
+    """The downloads (with their sizes and checksums), the list of all resources, the
+    diagram, the index page and the content-negotiation rules."""
+    return site.finish()
 
-    # static files
-    static = resources.files("nlsc.site") / "static"
-    for item in sorted(static.iterdir(), key=lambda t: t.name):
-        if item.is_file():
-            _write(out / "static" / item.name, item.read_bytes())
 
-    _write(out / "favicon.ico", favicon_png())
+class _Site:
+    def __init__(self, dataset, dist_dir: Path, *, source_root, base_path: str, union: Graph | None):
+        self.dist_dir, self.base_path = dist_dir, base_path
+        self.out = out = dist_dir / SITE
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        _MADE.clear()
+        self.union = union if union is not None else asserted_union(dataset)
+        self.ontology = ontology_graph(dataset)
+        self.names = Names(self.union)
+        self.env = _env()
+        self.result = SiteResult(root=out)
+        if source_root is None:
+            from ..paths import source_root as default_root
 
-    # resource pages
-    subjects = sorted({s for s in union.subjects() if in_id_space(s)}, key=str)
-    pages = _ResourcePages(union, out, full_context, builder, env.get_template("resource.html.j2"))
-    result.pages.extend(pages.write_all(subjects))
+            source_root = default_root()
+        self.queries = read_queries(Path(source_root) / "queries")
+        self.subjects = sorted({s for s in self.union.subjects() if in_id_space(s)}, key=str)
 
-    # the list of all resources
-    groups = defaultdict(list)
-    for r in subjects:
-        groups[doc_path(r, "")[4:].split("/", 1)[0]].append(r)
-    listing = []
-    for key in sorted(groups):
-        members = sorted(groups[key], key=names.sort_key)
-        classes = sorted({t for m in members for t in union.objects(m, RDF.type)}, key=str)
-        listing.append({
-            "key": key,
-            "classes": [builder.term("doc/index.html", c) for c in classes],
-            "members": [{"href": rel("doc/index.html", doc_path(m)), "nl": names.pair(m)[0],
-                       "en": names.pair(m)[1]} for m in members],
-        })
-    _write(out / "doc" / "index.html", env.get_template("list.html.j2").render(
-        groups=listing, here="doc/index.html", site=_site_links("doc/index.html")))
-    result.pages.append("doc/index.html")
+    def write_graph_pages(self) -> None:
+        out, union, ontology = self.out, self.union, self.ontology
+        for q in self.queries:
+            _write(out / "queries" / q["name"], q["path"].read_bytes())
 
-    # diagram and index
-    dot_text, svg = diagram(union, names)
-    _write(out / "diagram.svg", svg)
-    _write(out / "diagram.dot", dot_text)
-    index = _index_context(union, ontology, described, names, builder, files, queries)
-    index["diagram"] = inline(svg)
-    _write(out / "index.html", env.get_template("index.html.j2").render(
-        **index, here="index.html", site=_site_links("index.html")))
-    result.pages.append("index.html")
-    result.pages.append("def/index.html")
+        # ontology documentation and serialisations
+        odoc = ontology_doc(ontology)
+        _write(out / "def" / "index.html", odoc)
+        full_context = jsonld_context(union)
+        for ext, fmt in RDF_FORMATS.items():
+            _write(out / "def" / f"nlsc.{ext}", serialise(ontology, fmt, _context_for(full_context, ontology)))
+        self.builder = PageBuilder(union, self.names, term_anchors(odoc))
 
-    # content negotiation
-    _write(out / ".htaccess", conneg.htaccess(base_path))
-    _write(out / "nginx.conf", conneg.nginx(base_path))
-    result.pages.sort()
-    result.files = sum(1 for p in out.rglob("*") if p.is_file())
-    return result
+        # static files
+        static = resources.files("nlsc.site") / "static"
+        for item in sorted(static.iterdir(), key=lambda t: t.name):
+            if item.is_file():
+                _write(out / "static" / item.name, item.read_bytes())
+        _write(out / "favicon.ico", favicon_png())
+
+        # resource pages
+        pages = _ResourcePages(union, out, full_context, self.builder, self.env.get_template("resource.html.j2"))
+        self.result.pages.extend(pages.write_all(self.subjects))
+
+    def finish(self) -> SiteResult:
+        out, union, names, builder, env = self.out, self.union, self.names, self.builder, self.env
+        # the dataset description written by the build, if it is there
+        described = Graph()
+        if (self.dist_dir / "dataset.ttl").is_file():
+            described.parse(self.dist_dir / "dataset.ttl", format="turtle")
+        files = downloads(self.dist_dir, described)
+        for f in files:
+            _link_or_copy(self.dist_dir / f["name"], out / "dist" / f["name"])
+
+        # the list of all resources
+        groups = defaultdict(list)
+        for r in self.subjects:
+            groups[doc_path(r, "")[4:].split("/", 1)[0]].append(r)
+        listing = []
+        for key in sorted(groups):
+            members = sorted(groups[key], key=names.sort_key)
+            classes = sorted({t for m in members for t in union.objects(m, RDF.type)}, key=str)
+            listing.append({
+                "key": key,
+                "classes": [builder.term("doc/index.html", c) for c in classes],
+                "members": [{"href": rel("doc/index.html", doc_path(m)), "nl": names.pair(m)[0],
+                           "en": names.pair(m)[1]} for m in members],
+            })
+        _write(out / "doc" / "index.html", env.get_template("list.html.j2").render(
+            groups=listing, here="doc/index.html", site=_site_links("doc/index.html")))
+
+        # diagram and index
+        dot_text, svg = diagram(union, names)
+        _write(out / "diagram.svg", svg)
+        _write(out / "diagram.dot", dot_text)
+        index = _index_context(union, self.ontology, described, names, builder, files, self.queries)
+        index["diagram"] = inline(svg)
+        _write(out / "index.html", env.get_template("index.html.j2").render(
+            **index, here="index.html", site=_site_links("index.html")))
+
+        # content negotiation
+        _write(out / ".htaccess", conneg.htaccess(self.base_path))
+        _write(out / "nginx.conf", conneg.nginx(self.base_path))
+        result = self.result
+        result.pages.extend(["doc/index.html", "index.html", "def/index.html"])
+        result.pages.sort()
+        result.files = sum(1 for p in out.rglob("*") if p.is_file())
+        return result
 
 
 class _ResourcePages:
