@@ -223,6 +223,9 @@ def finish_site(site: "_Site") -> SiteResult:
 
 
 class _Site:
+    """One site build in two steps: write_graph_pages (from the graphs) and finish
+    (from the files of dist/ as well)."""
+
     def __init__(self, dataset, dist_dir: Path, *, source_root, base_path: str, union: Graph | None):
         self.dist_dir, self.base_path = dist_dir, base_path
         self.out = out = dist_dir / SITE
