@@ -3,9 +3,6 @@ and on one small graph per rule; outside its rules it hands over to owlrl."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -15,7 +12,8 @@ from nlsc import rules
 from nlsc.errors import InconsistencyError
 from nlsc.reason import infer
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import synthetic_union
+
 EX = "https://example.org/"
 
 
@@ -36,15 +34,7 @@ def test_real_data(source_graphs):
 
 
 def test_synthetic_landscape(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    gen.generate(REPO, tmp_path / "x2", 2, seed=3, quiet=True)
-    monkeypatch.setenv("NLSC_SHARED", str(tmp_path / "x2" / "shared"))
-    from nlsc.load import load
-    from nlsc.paths import layout
-
-    inferred = same_inferences(load(layout(tmp_path / "x2")).union())
+    inferred = same_inferences(synthetic_union(tmp_path / "x2", monkeypatch, 2, seed=3))
     assert len(inferred) > 300
 
 

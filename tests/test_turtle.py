@@ -5,9 +5,6 @@ does not follow rdflib it says so (None) and nlsc.serialise.turtle uses rdflib."
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -18,7 +15,8 @@ from nlsc import turtle as fast_turtle
 from nlsc.namespaces import PREFIXES, prefixes_for
 from nlsc.reason import infer
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import synthetic_union
+
 EX = "https://example.org/"
 EXP = {**PREFIXES, "ex": EX}
 
@@ -75,15 +73,7 @@ def test_every_resource_page(source_graphs):
 
 
 def test_synthetic_landscape(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    gen.generate(REPO, tmp_path / "x2", 2, seed=5, quiet=True)
-    monkeypatch.setenv("NLSC_SHARED", str(tmp_path / "x2" / "shared"))
-    from nlsc.load import load
-    from nlsc.paths import layout
-
-    union = load(layout(tmp_path / "x2")).union()
+    union = synthetic_union(tmp_path / "x2", monkeypatch, 2, seed=5)
     same_as_rdflib(union, prefixes_for(union))
 
 

@@ -24,6 +24,8 @@ import re
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from .namespaces import bind_prefixes
+
 __all__ = ["write"]
 
 _INDENT = "    "
@@ -42,8 +44,6 @@ class _Names:
     get_pname's results per IRI (prefix, namespace, text or None)."""
 
     def __init__(self, prefixes: tuple):
-        from .namespaces import bind_prefixes
-
         self.manager = bind_prefixes(Graph(bind_namespaces="core"), dict(prefixes)).namespace_manager
         self.memo: dict = {}
 
