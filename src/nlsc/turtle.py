@@ -12,14 +12,15 @@ and literals written by rdflib's own code, so the bytes are rdflib's
 and crafted graphs).
 
 Where the serializer would do something this module does not follow (a list node
-with two rdf:first or rdf:rest values, or a cyclic list; a predicate without a prefix, for which rdflib invents `ns1:`, a blank-node
-predicate, two objects that sort as equal), `write` returns None and the caller
-uses rdflib.
+with two rdf:first or rdf:rest values, or a cyclic list; a predicate without a
+prefix, for which rdflib invents `ns1:`; a blank-node predicate; two objects that
+sort as equal), `write` returns None and the caller uses rdflib.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -81,14 +82,10 @@ class _Names:
         return (prefix, uri, f"{prefix}:")
 
 
-_NAMES: dict = {}
-
-
-def _names(prefixes: dict) -> _Names:
-    key = tuple(prefixes.items())
-    if key not in _NAMES:
-        _NAMES[key] = _Names(key)
-    return _NAMES[key]
+@lru_cache(maxsize=None)
+def _names(prefixes: tuple) -> _Names:
+    """One manager per prefix set, kept for the process (a build uses a handful)."""
+    return _Names(prefixes)
 
 
 def write(graph: Graph, prefixes: dict) -> bytes | None:
@@ -96,7 +93,7 @@ def write(graph: Graph, prefixes: dict) -> bytes | None:
     with `prefixes` bound by nlsc.namespaces.bind_prefixes; None where rdflib's own
     serializer has to be used."""
     try:
-        return _Writer(graph, _names(prefixes)).run()
+        return _Writer(graph, _names(tuple(prefixes.items()))).run()
     except _Unfollowed:
         return None
 
