@@ -3,7 +3,6 @@ content negotiation, determinism, no network. (Browser checks: test_browser.py.)
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from html.parser import HTMLParser
@@ -21,10 +20,9 @@ pytest.importorskip("pylode")
 from nlsc.load import load  # noqa: E402
 from nlsc.namespaces import CV, ID, NLSC, ORG  # noqa: E402
 from nlsc.paths import layout  # noqa: E402
-from nlsc.site import build_site, conneg  # noqa: E402
+from nlsc.site import build_site  # noqa: E402
 from nlsc.site.model import asserted_union, doc_path  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
 BASE = "https://w3id.org/nlsc/"
 
 
@@ -263,42 +261,7 @@ def test_every_internal_link_resolves(site):
     assert not broken, "\n".join(broken[:50])
 
 
-# -- content negotiation -------------------------------------------------------
-
-def _conneg_rows():
-    with (HERE / "conneg_table.csv").open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-@pytest.mark.parametrize("row", _conneg_rows(), ids=lambda r: f"{r['iri'][len(BASE):]} [{r['accept'][:30]}]")
-def test_conneg_table(site, row):
-    htaccess = (site / ".htaccess").read_text("utf-8")
-    path = "/" + urlsplit(row["iri"]).path[len("/nlsc/"):]
-    got = conneg.evaluate(htaccess, path, row["accept"])
-    if not row["status"]:
-        assert got is None, f"{path} should be served as is, got {got}"
-        assert (site / path.lstrip("/")).is_file()
-        return
-    assert got == (int(row["status"]), row["target"])
-    assert (site / row["target"].lstrip("/")).is_file(), f"{row['target']} missing in dist/site"
-
-
-def test_conneg_every_thing_has_all_documents(site, union):
-    htaccess = (site / ".htaccess").read_text("utf-8")
-    subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
-    for s in subjects:
-        path = "/" + str(s)[len(BASE):]
-        for accept in ("text/html", "text/turtle", "application/ld+json", "application/rdf+xml",
-                       "application/n-triples"):
-            status, target = conneg.evaluate(htaccess, path, accept)
-            assert status == 303 and (site / target.lstrip("/")).is_file(), (s, accept, target)
-
-
-def test_nginx_equivalent(site):
-    text = (site / "nginx.conf").read_text("utf-8")
-    assert "return 303 /doc/$1.ttl;" in text and "return 303 /doc/$1.html;" in text
-    assert "location ~ ^/id/(.+)$" in text and "map $http_accept $nlsc_ext" in text
-
+# -- content negotiation: served by real Apache and nginx in test_conneg_servers.py --
 
 # -- determinism ---------------------------------------------------------------
 
