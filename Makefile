@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: all build test clean
+.PHONY: all build test numbers clean
 
 all: build
 
@@ -34,6 +34,10 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+
+# The figures quoted in README.md and docs/*.md, rewritten from the fresh build.
+numbers: build
+	$(VENV)/bin/python tools/doc_numbers.py
 
 clean:
 	rm -rf dist

@@ -32,7 +32,7 @@ def test_a_changed_statement_is_reported_under_its_subject_with_its_label(dist, 
     assert "organisatie:aivd  (Algemene Inlichtingen- en Veiligheidsdienst)" in run.stdout
     assert "  - nlsc:cooperatesWith organisatie:mivd" in run.stdout
     assert "  + nlsc:cooperatesWith organisatie:ind" in run.stdout
-    assert "1 statements removed, 1 added, 1 subjects changed" in run.stdout
+    assert "1 statement removed, 1 added, 1 subject changed" in run.stdout
 
     as_json = json.loads(run_cli("diff", str(dist), str(new), "--format", "json").stdout)
     assert (as_json["removed"], as_json["added"]) == (1, 1)

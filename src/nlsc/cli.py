@@ -7,7 +7,9 @@ A subcommand is a module exposing
     run(args: Namespace) -> int                # its exit code
 
 listed in SUBCOMMANDS below; a module that is missing (or lacks `run`) is
-simply not offered. Exit codes: 0 ok, 1 validation failure, 2 unusable input.
+simply not offered. Exit codes: 0 ok, 1 validation failure (for diff: the
+builds differ; for verify and load: a mismatch), 2 unusable input, 3 an
+internal error (a bug: one line without --debug, the traceback with it).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ SUBCOMMANDS = {
     "site": "nlsc.site.cli",
 }
 
-EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _available() -> dict[str, ModuleType]:
@@ -85,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except Exception as exc:  # a bug, not bad input: no traceback unless asked for
+        if args.debug:
+            traceback.print_exc()
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(f"nlsc {args.command}: internal error: {type(exc).__name__}: {first} "
+              "(a bug in nlsc; --debug shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,8 @@
 OLD and NEW are dist/ folders (their sorted `nlsc.nt`, the asserted triples) or
 RDF files. Statements are compared as graphs (blank nodes by structure, via
 rdflib.compare), then grouped by subject with its label: the semantic
-changelog of a release. Exit 0: no change; 1: changes (like diff(1)).
+changelog of a release. Exit codes as diff(1): 0 the builds hold the same
+statements, 1 they differ, 2 an input is missing or cannot be parsed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from rdflib.namespace import RDFS, SKOS
 from .errors import NlscError
 from .namespaces import prefixes_for
 
-HELP = "show the statements added and removed between two builds"
+HELP = ("show the statements added and removed between two builds "
+        "(exit 0 the same, 1 different, 2 unusable input)")
 
 FORMATS = {".nt": "nt", ".nq": "nquads", ".ttl": "turtle", ".trig": "trig", ".jsonld": "json-ld", ".rdf": "xml"}
 
@@ -32,8 +34,10 @@ class DiffInputError(NlscError):
 def add_arguments(parser) -> None:
     parser.add_argument("old", help="the older dist/ folder or RDF file")
     parser.add_argument("new", help="the newer dist/ folder or RDF file")
-    parser.add_argument("--lang", choices=("nl", "en"), default="en", help="language of the labels shown")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--lang", choices=("nl", "en"), default="en", help="language of the labels shown (default en)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text: by subject, with - and + lines and a summary; json: counts and the same "
+                             "groups as one object (default text)")
 
 
 def read(path_text: str) -> Graph:
@@ -88,6 +92,14 @@ def grouped(removed: Graph, added: Graph) -> dict:
     return groups
 
 
+def summary(removed: int, added: int, subjects: int) -> str:
+    """`1 statement removed, 2 added, 1 subject changed`"""
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return f"{plural(removed, 'statement')} removed, {added} added, {plural(subjects, 'subject')} changed"
+
+
 def run(args) -> int:
     old, new = read(args.old), read(args.new)
     removed, added = changes(old, new)
@@ -116,5 +128,5 @@ def run(args) -> int:
             for kind, mark in (("removed", "-"), ("added", "+")):
                 for p, o in sorted(groups[s][kind], key=lambda po: (str(po[0]), po[1].n3())):
                     print(f"  {mark} {short(p, prefixes)} {short(o, prefixes)}")
-        print(f"{len(removed)} statements removed, {len(added)} added, {len(groups)} subjects changed")
+        print(summary(len(removed), len(added), len(groups)))
     return 1 if groups else 0

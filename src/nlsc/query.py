@@ -287,11 +287,17 @@ def table(variables: list[str], rows: list[list[str]]) -> str:
 
 
 def render(result, fmt: str = "table") -> bytes:
-    """Serialise a pyoxigraph result in one of FORMATS."""
+    """Serialise a pyoxigraph result in one of FORMATS, ending with a newline in every format
+    (pyoxigraph ends neither a JSON answer nor a CSV/TSV boolean with one)."""
+    data = _serialise(result, fmt)
+    return data if data.endswith(b"\n") else data + b"\n"
+
+
+def _serialise(result, fmt: str) -> bytes:
     if isinstance(result, ox.QueryBoolean):
         value = bool(result)
         if fmt == "json":
-            return json.dumps({"head": {}, "boolean": value}).encode() + b"\n"
+            return json.dumps({"head": {}, "boolean": value}).encode()
         if fmt in ("csv", "tsv"):
             return result.serialize(format=ox.QueryResultsFormat.CSV if fmt == "csv" else ox.QueryResultsFormat.TSV)
         if fmt == "turtle":

@@ -51,6 +51,8 @@ HELP = "load the built dataset into a triple store (SPARQL 1.1 Graph Store proto
 
 GRAPHS = tuple(str(g) for g in (GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_CONTEXT, GRAPH_INFERRED))
 USER_AGENT = "nlsc-load"
+#: the kinds of bundled query that --check-queries runs at the endpoint (see nlsc.query.query_kind)
+PROTOCOL_KINDS = ("SELECT", "ASK", "check")
 
 
 class LoadError(NlscError):
@@ -360,7 +362,7 @@ def check_queries(client: Client, endpoint: str, dist: Path, out=sys.stdout, len
     for info in q.bundled():
         text = info.path.read_text(encoding="utf-8")
         kind = q.query_kind(text, info.name)
-        if kind not in ("SELECT", "ASK", "check"):
+        if kind not in PROTOCOL_KINDS:
             continue
         local = _expected_file(info.path)
         if local is None:
