@@ -6,8 +6,10 @@ name), `@type: @id` on properties whose values are all IRIs, a datatype
 where all values share one, and `@language` maps for the label-like
 properties whose values are all language-tagged. No blanket coercion.
 
-All JSON-LD processing uses a document loader that serves only our own
-context and refuses every other URL: nothing is ever fetched.
+Every document the build writes embeds its context as an object, so any
+JSON-LD processor reads it offline, with no document loader of its own; the
+context is also published on its own (context.jsonld) for reuse. pyld does the
+compaction, with a document loader that refuses every URL: nothing is fetched.
 """
 
 from __future__ import annotations
@@ -18,10 +20,8 @@ from collections import defaultdict
 from pyld import jsonld
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
-from rdflib.plugins.serializers.nt import _nt_row
 
-from .compact import compact
-from .namespaces import CONTEXT_IRI, CV, OA, ORG, PREFIXES
+from .namespaces import CV, OA, ORG, PREFIXES
 
 _RDF_LANGSTRING = str(RDF.langString)
 LANGUAGE_MAP_PROPERTIES = {
@@ -107,17 +107,11 @@ def build_context(graph: Graph, prefixes: dict | None = None) -> dict:
     return {"@context": ctx}
 
 
-def local_loader(context_doc: dict):
-    """A pyld document loader serving our context only; any other URL is refused."""
-
-    def load(url, options=None):
-        if url == CONTEXT_IRI:
-            return {"contextUrl": None, "documentUrl": url, "document": context_doc,
-                    "contentType": "application/ld+json"}
-        raise jsonld.JsonLdError(f"refusing to load remote document {url!r} (offline build)",
-                                 "jsonld.LoadDocumentError", code="loading document failed")
-
-    return load
+def refuse_remote(url, options=None):
+    """pyld's document loader for the build: every document is refused (our
+    contexts are embedded, so pyld never needs to load one)."""
+    raise jsonld.JsonLdError(f"refusing to load remote document {url!r} (offline build)",
+                             "jsonld.LoadDocumentError", code="loading document failed")
 
 
 def _rdf_term(term) -> dict:
@@ -132,35 +126,31 @@ def _rdf_term(term) -> dict:
     return {"type": "IRI", "value": str(term)}
 
 
+def _sort_key(triple: tuple) -> tuple:
+    return tuple((t["value"], t.get("datatype", ""), t.get("language", "")) for t in triple)
+
+
 def _rdf_dataset(graph: Graph) -> dict:
-    """`graph` as pyld's RDF dataset, its triples in sorted N-Triples order (so pyld
-    orders the values the same every run). Built directly rather than handed over as
-    N-Quads text: pyld's N-Quads parser drops duplicates by a linear scan per triple,
-    quadratic in the graph (50 s of a 54 s compaction at x10); an rdflib graph holds
-    no duplicates to drop."""
-    rows = sorted((_nt_row(t), t) for t in graph)
-    return {"@default": [{"subject": _rdf_term(s), "predicate": _rdf_term(p), "object": _rdf_term(o)}
-                         for _, (s, p, o) in rows]}
+    """`graph` as pyld's RDF dataset, its triples sorted (so pyld orders the values
+    the same every run). Built directly rather than handed over as N-Quads text:
+    pyld's N-Quads parser drops duplicates by a linear scan per triple, quadratic in
+    the graph (50 s of a 54 s compaction at x10); an rdflib graph holds no duplicates."""
+    rows = sorted(((_rdf_term(s), _rdf_term(p), _rdf_term(o)) for s, p, o in graph), key=_sort_key)
+    return {"@default": [{"subject": s, "predicate": p, "object": o} for s, p, o in rows]}
 
 
 def expanded(graph: Graph) -> list:
-    return jsonld.JsonLdProcessor().from_rdf(_rdf_dataset(graph), {"useNativeTypes": False})
+    return jsonld.from_rdf(_rdf_dataset(graph), {"useNativeTypes": False})
 
 
 def compact_nodes(nodes: list, context_doc: dict) -> dict:
-    """Expanded node objects compacted with `context_doc` ({"@context": {...}}):
-    by nlsc.compact in one pass, or by pyld when the context or data go beyond
-    what nlsc.compact implements (the two agree byte for byte where both apply)."""
-    doc = compact(nodes, context_doc["@context"])
-    if doc is None:
-        doc = jsonld.compact(nodes, context_doc, {"documentLoader": local_loader(context_doc)})
-    return doc
+    """Expanded node objects compacted by pyld with `context_doc` ({"@context": {...}}),
+    which the result embeds."""
+    return jsonld.compact(nodes, context_doc, {"skipExpansion": True, "documentLoader": refuse_remote})
 
 
 def compacted(graph: Graph, context_doc: dict) -> dict:
-    doc = compact_nodes(expanded(graph), context_doc)
-    doc["@context"] = CONTEXT_IRI
-    return doc
+    return compact_nodes(expanded(graph), context_doc)
 
 
 def _embedded(node: dict, index: dict, passages: set) -> dict:
@@ -202,9 +192,7 @@ def framed(graph: Graph, context_doc: dict) -> dict:
         if pointing[org]:
             obj["@reverse"] = {prop: statements for prop, statements in sorted(pointing[org].items())}
         tree.append(obj)
-    doc = compact_nodes(tree, context_doc)
-    doc["@context"] = CONTEXT_IRI
-    return doc
+    return compact_nodes(tree, context_doc)
 
 
 def dumps(doc) -> bytes:

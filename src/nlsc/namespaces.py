@@ -12,7 +12,6 @@ NLSC = Namespace(BASE + "def#")
 ONTOLOGY_IRI = URIRef(BASE + "def")
 ID = Namespace(BASE + "id/")
 GENID = BASE + ".well-known/genid/"
-CONTEXT_IRI = BASE + "context.jsonld"
 
 GRAPH_ONTOLOGY = URIRef(BASE + "graph/ontology")
 GRAPH_DATA = URIRef(BASE + "graph/data")

@@ -1,25 +1,18 @@
-// Usage: node to-nquads.mjs DOCUMENT.jsonld CONTEXT.jsonld
-// Prints the document's RDF as N-Quads using jsonld.js. The document loader
-// serves https://w3id.org/nlsc/context.jsonld from CONTEXT.jsonld and refuses
-// every other URL, so nothing is fetched from the network.
+// Usage: node to-nquads.mjs DOCUMENT.jsonld [DOCUMENT.jsonld ...]
+// Prints each document's RDF as N-Quads with jsonld.js; with several documents each
+// one's N-Quads follow a comment line `# FILE path` (blank node labels are per file).
+// No documentLoader is given: the documents embed their context, so jsonld.js
+// has nothing to fetch (the tests run this offline).
 import { readFileSync } from 'node:fs';
 import jsonld from 'jsonld';
 
-const CONTEXT_IRI = 'https://w3id.org/nlsc/context.jsonld';
-const [docPath, contextPath] = process.argv.slice(2);
-if (!docPath || !contextPath) {
-  console.error('usage: node to-nquads.mjs DOCUMENT.jsonld CONTEXT.jsonld');
+const paths = process.argv.slice(2);
+if (paths.length === 0) {
+  console.error('usage: node to-nquads.mjs DOCUMENT.jsonld [DOCUMENT.jsonld ...]');
   process.exit(2);
 }
-const context = JSON.parse(readFileSync(contextPath, 'utf8'));
-
-const documentLoader = async (url) => {
-  if (url === CONTEXT_IRI) {
-    return { contextUrl: null, documentUrl: url, document: context };
-  }
-  throw new Error(`refusing to load ${url}: offline`);
-};
-
-const doc = JSON.parse(readFileSync(docPath, 'utf8'));
-const nquads = await jsonld.toRDF(doc, { format: 'application/n-quads', documentLoader, safe: true });
-process.stdout.write(nquads);
+for (const path of paths) {
+  const doc = JSON.parse(readFileSync(path, 'utf8'));
+  if (paths.length > 1) process.stdout.write(`# FILE ${path}\n`);
+  process.stdout.write(await jsonld.toRDF(doc, { format: 'application/n-quads', safe: true }));
+}

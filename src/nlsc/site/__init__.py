@@ -127,7 +127,7 @@ def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
         return writers.rdfxml(g, reread=False)
     if fmt == "turtle":
         return writers.turtle(g)
-    # JSON-LD with its context embedded, compacted from sorted N-Triples
+    # JSON-LD with its context embedded, compacted by pyld from the sorted triples
     return jsonld.dumps(jsonld.compact_nodes(jsonld.expanded(g), {"@context": context or {}}))
 
 
