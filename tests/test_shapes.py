@@ -188,11 +188,11 @@ def test_every_shape_has_an_iri_messages_and_severity(shapes):
 
 def test_shape_files_split_by_concern():
     names = {p.stem for p in SHAPES.glob("*.ttl")}
-    assert {"core", "recommended", "value-lists", "identifiers", "provenance", "shortcuts"} <= names
+    assert {"core", "recommended", "value-lists", "identifiers", "provenance"} <= names
     recommended = Graph().parse(SHAPES / "recommended.ttl")
     severities = set(recommended.objects(None, SH.severity))
     assert severities == {SH.Warning}, "recommended.ttl holds warnings only"
-    for name in ("core", "value-lists", "identifiers", "provenance", "shortcuts"):
+    for name in ("core", "value-lists", "identifiers", "provenance"):
         assert set(Graph().parse(SHAPES / f"{name}.ttl").objects(None, SH.severity)) == {SH.Violation}, name
 
 
