@@ -22,7 +22,7 @@ from rdflib.namespace import OWL, RDF, SH
 
 from . import __version__
 from .describe import describe
-from .errors import SourceError, ValidationFailure
+from .errors import NlscError, SourceError, ValidationFailure
 from .load import Sources, load, stable_bnodes
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from .paths import SourceLayout
@@ -96,7 +96,10 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None
         where, _, message = str(exc).replace(f"{lay.root}/", "").partition(": ")
         raise SourceError(where, message or where) from exc
     checks = lay.queries / "checks"
-    result = validate(src.dataset, shapes=shapes, checks=checks if checks.is_dir() else None)
+    try:
+        result = validate(src.dataset, shapes=shapes, checks=checks if checks.is_dir() else None)
+    except UnusableInput as exc:  # a shape the engine cannot run
+        raise NlscError(str(exc)) from exc
     if not result.conforms:
         raise ValidationFailure("SHACL validation failed:\n" + result.report_text.rstrip())
     _say(quiet, "validate: conforms")

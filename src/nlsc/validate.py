@@ -253,8 +253,9 @@ def validate(
 
     `dataset_or_graphs`: an rdflib Dataset with the named graphs .../graph/ontology,
     /data and /context, or a pair (data graph, ontology graph), or a data Graph.
-    `engine`: a name in ENGINES (default: DEFAULT_ENGINE, or INFERENCE_ENGINE's). `checks`: a folder of check queries
-    (queries/checks/*-violation.rq, nlsc.check_queries) to run on the asserted data too.
+    `engine`: a name in ENGINES (default: DEFAULT_ENGINE, or INFERENCE_ENGINE's).
+    `checks`: a folder of check queries (queries/checks/*-violation.rq,
+    nlsc.check_queries) to run on the asserted data too.
     """
     engine = engine or INFERENCE_ENGINE.get(inference, DEFAULT_ENGINE)
     shacl_validate = importlib.import_module(ENGINES[engine]).validate
@@ -274,6 +275,8 @@ def validate(
         advanced=False,
         inplace=False,
     )
+    if not isinstance(report, Graph):  # an engine hands back its exception when a shape fails to run
+        raise UnusableInput(f"SHACL validation could not run: {report}")
     failed = tuple(run_checks(store_of({GRAPH_DATA: data, GRAPH_ONTOLOGY: ontology}), checks)) if checks else ()
     seconds = time.perf_counter() - started
     found = findings(report, shapes)
