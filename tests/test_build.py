@@ -90,14 +90,11 @@ def test_builds_are_byte_identical(tmp_path):
 
 def _thresholds(monkeypatch, *, parallel: bool):
     """Force one of the two paths: everything in one process, or what large
-    landscapes do (validation beside serialisation, the distributions and the
-    resource pages from two forked workers)."""
-    import nlsc.pipeline
+    landscapes do (the distributions and the resource pages from two forked workers)."""
     import nlsc.serialise
     import nlsc.site
 
     at = 0 if parallel else 10**12
-    monkeypatch.setattr(nlsc.pipeline, "CONCURRENT_FROM", at)
     monkeypatch.setattr(nlsc.serialise, "PARALLEL_FROM", at)
     monkeypatch.setattr(nlsc.site._ResourcePages, "PARALLEL_FROM", at)
     monkeypatch.setattr("nlsc.forked.workers", lambda: 2)
@@ -106,16 +103,18 @@ def _thresholds(monkeypatch, *, parallel: bool):
 def test_serial_and_parallel_builds_are_byte_identical(dist, tmp_path, monkeypatch):
     """The session's dist/ takes the parallel path (the real dataset is above every
     threshold); one process alone must write the same bytes."""
-    import nlsc.pipeline
     import nlsc.serialise
     import nlsc.site
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    assert 2000 >= max(nlsc.pipeline.CONCURRENT_FROM, nlsc.serialise.PARALLEL_FROM)
+    assert 2000 >= nlsc.serialise.PARALLEL_FROM
     assert 200 >= nlsc.site._ResourcePages.PARALLEL_FROM
     _thresholds(monkeypatch, parallel=False)
-    build(layout(REPO), tmp_path / "dist", quiet=True)
+    result = build(layout(REPO), tmp_path / "dist", quiet=True)
+    # the pipeline times its own stages, in the order they ran
+    assert list(result.stages) == ["load", "check", "reason", "validate", "serialise", "describe", "site", "publish"]
+    assert all(s >= 0 for s in result.stages.values()) and sum(result.stages.values()) <= result.seconds
     a, b = _snapshot(dist), _snapshot(tmp_path / "dist")
     assert a.keys() == b.keys()
     assert [name for name in a if a[name] != b[name]] == []
@@ -209,17 +208,14 @@ def test_no_fork_when_memory_would_run_out(monkeypatch):
     assert set(pids) == {__import__("os").getpid()}
 
 
-@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "serial"])
-def test_semantic_error_fails_either_path(tmp_path, monkeypatch, parallel):
-    """The semantic checks run in a forked process beside the reasoner from
-    CONCURRENT_FROM triples: their error crosses back whole, file and line included."""
+def test_semantic_error_fails_the_build(tmp_path):
+    """The semantic check's error names the file and line; dist/ is not touched."""
     import shutil
 
     from nlsc.check import SemanticError
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    _thresholds(monkeypatch, parallel=parallel)
     root, dist = tmp_path / "src", tmp_path / "dist"
     for name in ("ontology", "data", "shapes", "queries"):
         shutil.copytree(REPO / name, root / name)
@@ -230,4 +226,26 @@ def test_semantic_error_fails_either_path(tmp_path, monkeypatch, parallel):
     problems = caught.value.problems
     assert [(p.file, p.kind) for p in problems] == [("data/organisations.ttl", "undescribed IRI")], problems
     assert problems[0].line == path.read_text("utf-8").count("\n")
+    assert not dist.exists() and not list(tmp_path.glob(".dist*"))
+
+
+def test_check_query_row_fails_the_build(tmp_path):
+    """A check query (queries/checks/) that returns a row is a build gate: the message
+    names the check and the resources; dist/ is not touched."""
+    import shutil
+
+    from nlsc.errors import ValidationFailure
+    from nlsc.paths import layout
+    from nlsc.pipeline import build
+
+    root, dist = tmp_path / "src", tmp_path / "dist"
+    for name in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(REPO / name, root / name)
+    path = root / "data" / "organisations.ttl"
+    path.write_text(path.read_text("utf-8") + "\norganisatie:aivd org:hasUnit eenheid:id-belastingdienst .\n", "utf-8")
+    with pytest.raises(ValidationFailure) as caught:
+        build(layout(root), dist, quiet=True)
+    message = str(caught.value)
+    assert "check inverse-mismatch-violation" in message
+    assert "<https://w3id.org/nlsc/id/organisatie/aivd>" in message and "org#unitOf>" in message
     assert not dist.exists() and not list(tmp_path.glob(".dist*"))

@@ -256,7 +256,7 @@ def test_enough_queries_of_each_kind():
     kinds = Counter(nq.query_kind(p.read_text(encoding="utf-8")) for p in QUERY_FILES)
     assert len(QUERY_FILES) >= 20, kinds
     assert kinds["CONSTRUCT"] >= 2 and kinds["ASK"] >= 1 and kinds["SELECT"] >= 15, kinds
-    assert len(CHECK_FILES) >= 5
+    assert len(CHECK_FILES) >= 3  # rules across resources; the others are shapes (shapes/README.md)
     assert not set(CHECKS.glob("*.rq")) - set(CHECK_FILES), "every check is named *-violation.rq"
 
 
@@ -348,17 +348,10 @@ def test_check_passes_on_comunica(path, comunica, asserted_nq):
 
 _ID = "https://w3id.org/nlsc/id/"
 _BREAKS = {
-    "english-label-missing-violation": f'<{_ID}organisatie/x> skos:prefLabel "X"@nl .',
-    "statement-without-passage-violation": f"<{_ID}informatieverstrekking/x> a nlsc:InformationProvision .",
-    "arrangement-without-members-violation": f"<{_ID}samenwerkingsverband/x> a org:OrganizationalCollaboration .",
     "single-member-unsourced-violation": (f"<{_ID}samenwerkingsverband/x> a org:OrganizationalCollaboration ; "
                                           f"org:hasMember <{_ID}organisatie/ind> ."),
-    "quote-without-source-violation": f'<{_ID}passage/x> a oa:TextQuoteSelector ; oa:exact "x"@nl .',
     "shortcut-mismatch-violation": f"<{_ID}organisatie/aivd> nlsc:providesInformationTo <{_ID}organisatie/kabinet> .",
-    "context-fact-unsupported-violation": (f"<{_ID}contextfeit/x> a rdf:Statement ; rdf:subject <{_ID}organisatie/aivd> ; "
-                                           "rdf:predicate foaf:homepage ; rdf:object <https://example.org/> ; "
-                                           'dct:bibliographicCitation "x" ; nlsc:confidence "high" .'),
-    "derived-from-non-passage-violation": f"<{_ID}organisatie/aivd> prov:wasDerivedFrom <{_ID}passage/bestaat-niet> .",
+    "inverse-mismatch-violation": f"<{_ID}organisatie/aivd> org:hasUnit <{_ID}eenheid/x> .",
 }
 _UPDATE_PREFIXES = """
 PREFIX nlsc: <https://w3id.org/nlsc/def#>

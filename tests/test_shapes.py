@@ -8,7 +8,10 @@
 * the real data (data + context) conforms with zero violations; warnings are listed;
 * the organisations conform to CPOV and the concept schemes to NL-SBB, apart from the
   deviations listed (with reasons) in shapes/README.md and below;
-* shacl-engine (npm) agrees with pyshacl on the real data and on every fixture.
+* the build's engine (pyshacl-turbo) gives pyshacl's results on every fixture and on
+  the real data, and shacl-engine (npm) agrees with pyshacl too;
+* the check queries (queries/checks/) fire on their fixtures (tests/checks/) and on
+  nothing else; `nlsc validate` runs them, with and without --inference.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ import pytest
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
+from nlsc.check_queries import run_checks, store_of
+from nlsc.namespaces import GRAPH_DATA, GRAPH_ONTOLOGY
 from nlsc.validate import (
+    DEFAULT_ENGINE,
     load_shapes,
     load_sources,
     path_key,
@@ -36,6 +42,8 @@ from nlsc.validate import (
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = ROOT / "shapes"
 FIXTURES = ROOT / "tests" / "shapes"
+CHECKS = ROOT / "queries" / "checks"
+CHECK_FIXTURES = ROOT / "tests" / "checks"
 JS = ROOT / "tools" / "js"
 NLSCSH = "https://w3id.org/nlsc/shape/"
 NLSCT = Namespace("https://w3id.org/nlsc/test#")
@@ -180,11 +188,11 @@ def test_every_shape_has_an_iri_messages_and_severity(shapes):
 
 def test_shape_files_split_by_concern():
     names = {p.stem for p in SHAPES.glob("*.ttl")}
-    assert {"core", "recommended", "value-lists", "identifiers", "provenance", "shortcuts"} <= names
+    assert {"core", "recommended", "value-lists", "identifiers", "provenance"} <= names
     recommended = Graph().parse(SHAPES / "recommended.ttl")
     severities = set(recommended.objects(None, SH.severity))
     assert severities == {SH.Warning}, "recommended.ttl holds warnings only"
-    for name in ("core", "value-lists", "identifiers", "provenance", "shortcuts"):
+    for name in ("core", "value-lists", "identifiers", "provenance"):
         assert set(Graph().parse(SHAPES / f"{name}.ttl").objects(None, SH.severity)) == {SH.Violation}, name
 
 
@@ -222,6 +230,73 @@ def test_manifest_lists_every_fixture_file():
     listed = {c["data"].name for c in CASES}
     on_disk = {p.name for p in (FIXTURES / "fixtures").glob("*.ttl")}
     assert listed == on_disk
+
+
+# --------------------------------------------------------------------------- the reference engine
+
+
+def agreement_key(result) -> tuple:
+    """What two engines must agree on: conformance and each result's focus node, path,
+    constraint component, severity, source shape and value. (Not sh:resultMessage: for a
+    SHACL-SPARQL result pyshacl gives one untagged message, pyshacl-turbo each language's.)"""
+    return result.conforms, sorted((*f.key, str(f.severity), str(f.shape), str(f.value)) for f in result.findings)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_engine_agrees_with_pyshacl_on_fixture(case, graphs, shapes):
+    assert DEFAULT_ENGINE != "pyshacl"  # otherwise this compares pyshacl with itself
+    _, ontology = graphs
+    data = fixture_data(case["data"])
+    fast = validate((data, ontology), shapes=shapes, extra_ontology=Graph())
+    reference = validate((data, ontology), shapes=shapes, extra_ontology=Graph(), engine="pyshacl")
+    assert agreement_key(fast) == agreement_key(reference)
+    assert fast.findings, "each fixture violates a shape"
+
+
+def test_engine_agrees_with_pyshacl_on_real_data(graphs, shapes, real_result):
+    data, ontology = graphs
+    reference = validate((data, ontology), shapes=shapes, extra_ontology=Graph(), engine="pyshacl")
+    assert agreement_key(real_result) == agreement_key(reference)
+    assert len(real_result.report_graph) == len(reference.report_graph)
+
+
+# --------------------------------------------------------------------------- check queries
+
+
+def _check_cases() -> list[dict]:
+    import csv
+
+    with (CHECK_FIXTURES / "cases.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+CHECK_CASES = _check_cases()
+
+
+def check_failures(data: Graph, ontology: Graph):
+    return run_checks(store_of({GRAPH_DATA: data, GRAPH_ONTOLOGY: ontology}), CHECKS)
+
+
+def test_base_fixture_passes_the_checks(graphs):
+    assert check_failures(Graph().parse(BASE_FILE), graphs[1]) == []
+
+
+@pytest.mark.parametrize("case", CHECK_CASES, ids=[c["fixture"] for c in CHECK_CASES])
+def test_check_fixture(case, graphs, shapes):
+    """Each fixture makes one check query name its resource, and violates no shape."""
+    _, ontology = graphs
+    data = fixture_data(CHECK_FIXTURES / "fixtures" / f"{case['fixture']}.ttl")
+    failures = check_failures(data, ontology)
+    assert [f.name for f in failures] == [case["check"]], failures
+    assert any(f"<{case['resource']}>" in row.values() for row in failures[0].rows), failures[0].describe()
+    result = validate((data, ontology), shapes=shapes, extra_ontology=Graph(), checks=CHECKS)
+    assert not result.findings and not result.conforms and case["check"] in result.report_text
+
+
+def test_every_check_has_a_fixture_and_every_fixture_a_case():
+    assert {p.stem for p in CHECKS.glob("*-violation.rq")} <= {c["check"] for c in CHECK_CASES} | {
+        "single-member-unsourced-violation"}  # its breaking data is in tests/test_queries.py
+    assert {p.stem for p in (CHECK_FIXTURES / "fixtures").glob("*.ttl")} == {c["fixture"] for c in CHECK_CASES}
 
 
 # --------------------------------------------------------------------------- real data
@@ -394,37 +469,32 @@ def test_cli_exit_1_on_violation(copy_root):
     assert "Violations" in out.stdout and "TaskShape_performedBy_minCount" in out.stdout
 
 
+def test_cli_exit_1_on_check_query_row(copy_root):
+    """A shortcut without its statement node: the check query names the resources."""
+    shutil.copytree(ROOT / "queries" / "checks", copy_root / "queries" / "checks")
+    (copy_root / "data" / "broken.ttl").write_text(
+        "@prefix nlsc: <https://w3id.org/nlsc/def#> .\n"
+        "<https://w3id.org/nlsc/id/organisatie/aivd> nlsc:providesInformationTo <https://w3id.org/nlsc/id/organisatie/ministerie-van-defensie> .\n")
+    out = cli("--root", str(copy_root))
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "check shortcut-mismatch-violation" in out.stdout
+    assert "<https://w3id.org/nlsc/id/organisatie/ministerie-van-defensie>" in out.stdout
+    as_json = json.loads(cli("--root", str(copy_root), "--format", "json").stdout)
+    assert as_json["conforms"] is False and [c["check"] for c in as_json["checks"]] == ["shortcut-mismatch-violation"]
+
+
+@pytest.mark.parametrize("inference", ["rdfs", "owlrl"])
+def test_cli_inference(inference):
+    """--inference runs (OWL RL through pyshacl and owlrl, nlsc.validate.INFERENCE_ENGINE);
+    the real data still conforms, and the result is a report, not a traceback."""
+    out = cli("--inference", inference, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    report = json.loads(out.stdout)
+    assert report["conforms"] is True and report["counts"]["Violation"] == 0 and report["checks"] == []
+
+
 def test_cli_exit_2_on_unusable_input(copy_root):
     (copy_root / "data" / "broken.ttl").write_text("this is not turtle .\n")
     out = cli("--root", str(copy_root))
     assert out.returncode == 2, out.stdout + out.stderr
-
-
-def _comparable(result) -> list:
-    return sorted((f.severity, f.shape, term_key(f.focus), f.path or "", f.component, str(f.value),
-                   tuple(sorted(f.messages.items()))) for f in result.findings)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_sparql_on_oxigraph_gives_pyshacl_results(case, graphs, shapes):
-    """nlsc.sparql_constraints (one query per constraint on Oxigraph) and pyshacl's
-    own per-focus-node rdflib queries find the same results, value and message included."""
-    _, ontology = graphs
-    data = fixture_data(case["data"])
-    fast = validate((data, ontology), shapes=shapes, extra_ontology=Graph(), sparql="oxigraph")
-    reference = validate((data, ontology), shapes=shapes, extra_ontology=Graph(), sparql="rdflib")
-    assert _comparable(fast) == _comparable(reference)
-    assert len(fast.report_graph) == len(reference.report_graph)
-
-
-def test_sparql_on_oxigraph_serves_the_real_data(graphs, shapes, monkeypatch):
-    """The Oxigraph path is taken (not silently left to pyshacl) for every SPARQL constraint."""
-    from nlsc import sparql_constraints
-
-    data, ontology = graphs
-    ran = []
-    real = sparql_constraints._violations
-    monkeypatch.setattr(sparql_constraints, "_violations", lambda solutions: ran.append(1) or real(solutions))
-    validate((data, ontology), shapes=shapes, extra_ontology=Graph())
-    n_select = sum(1 for _ in shapes.objects(None, SH.select))
-    assert n_select and len(ran) >= n_select

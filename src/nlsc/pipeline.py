@@ -1,39 +1,36 @@
-"""The build, stage by stage:
+"""The build, stage by stage, one after the other:
 
-    load -> check | reason -> validate | (serialise -> site pages) -> describe -> checksum -> site -> publish
+    load -> check -> reason -> validate -> serialise -> describe -> site -> publish
 
-(from 1,000 triples the checks run in a forked process beside the reasoner, and
-validation beside serialisation and the site's resource pages; see nlsc.forked)
-
-Everything is written to a staging folder; only a complete, valid build
-replaces dist/. On any failure the previous dist/ stays as it was.
+Each stage is one call, timed here (BuildResult.stages, printed with the stage
+lines). Load, check, reason and validate only read the sources; the later stages
+write into a staging folder, and only a complete build replaces dist/. On any
+failure the previous dist/ stays as it was.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
-import inspect
 import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, SH
 
-from . import __version__, forked
+from . import __version__
 from .describe import describe
-from .errors import SourceError, ValidationFailure
+from .errors import NlscError, SourceError, ValidationFailure
 from .load import Sources, load, stable_bnodes
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from .paths import SourceLayout
 from .publish import discard, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
 from .serialise import turtle, write_all
-from .site import finish_site, start_site
+from .site import build_site
+from .validate import UnusableInput, load_shapes, validate
 
 
 @dataclass
@@ -42,6 +39,22 @@ class BuildResult:
     counts: dict = field(default_factory=dict)
     seconds: float = 0.0
     validated: bool = False
+    stages: dict[str, float] = field(default_factory=dict)  # stage name -> seconds, in build order
+
+
+class _Stages:
+    """Runs the stages and keeps their times; prints one line per stage."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.seconds = quiet, {}
+
+    def run(self, name: str, task, *args, **kwargs):
+        started = time.perf_counter()
+        value = task(*args, **kwargs)
+        self.seconds[name] = time.perf_counter() - started
+        if not self.quiet:
+            print(f"{name}: {self.seconds[name]:.2f} s", file=sys.stderr)
+        return value
 
 
 def _say(quiet: bool, msg: str) -> None:
@@ -49,57 +62,64 @@ def _say(quiet: bool, msg: str) -> None:
         print(msg, file=sys.stderr)
 
 
-def check(src: Sources) -> None:
-    """Sanity checks that make the rest meaningless when they fail."""
-    onto = src.graph(GRAPH_ONTOLOGY)
-    if (ONTOLOGY_IRI, RDF.type, OWL.Ontology) not in onto:
-        shown = ", ".join(src.files.get(GRAPH_ONTOLOGY, [])) or "ontology/"
-        raise SourceError(shown, f"no <{ONTOLOGY_IRI}> a owl:Ontology")
-
-
-def semantic_check(src: Sources, lay: SourceLayout, quiet: bool) -> None:
-    """Dangling IRIs, duplicate slugs, unknown types, quotes not in the page,
-    identifiers not in the reference table, ill-typed literals (nlsc.check)."""
+def check(src: Sources, lay: SourceLayout, quiet: bool) -> None:
+    """The ontology header, then nlsc.check: dangling IRIs, duplicate slugs, unknown
+    types, quotes not in the page, identifiers not in the reference table, ill-typed literals."""
     from .check import check as check_semantics
 
+    if (ONTOLOGY_IRI, RDF.type, OWL.Ontology) not in src.graph(GRAPH_ONTOLOGY):
+        shown = ", ".join(src.files.get(GRAPH_ONTOLOGY, [])) or "ontology/"
+        raise SourceError(shown, f"no <{ONTOLOGY_IRI}> a owl:Ontology")
     check_semantics(src, lay, quiet=quiet)
     _say(quiet, "check: no semantic errors")
 
 
-def ontology_version(src: Sources) -> str | None:
-    values = sorted(str(v) for v in src.graph(GRAPH_ONTOLOGY).objects(ONTOLOGY_IRI, OWL.versionInfo))
-    return values[0] if values else None
+def reason(src: Sources, union: Graph, quiet: bool) -> Graph:
+    """The OWL RL closure of the asserted triples, kept as the inferred graph."""
+    _say(quiet, f"reason: OWL RL over {len(union)} asserted triples")
+    inferred = infer(union)
+    target = src.dataset.graph(GRAPH_INFERRED)
+    for t in inferred:
+        target.add(t)
+    return inferred
 
 
-def run_validation(src: Sources, lay: SourceLayout, quiet: bool):
-    """Call nlsc.validate.validate(dataset) if that module exists, with the
-    shapes of the source root being built (no shapes/ there: no validation)."""
+def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None:
+    """SHACL (shapes/) and the check queries (queries/checks/) on the asserted data
+    (nlsc.validate); the report graph, or None when the source root has no shapes/."""
     if not lay.shapes.is_dir():
         _say(quiet, f"validate: skipped (no shapes/ in {lay.root})")
         return None
     try:
-        module = importlib.import_module("nlsc.validate")
-    except ModuleNotFoundError as exc:
-        if exc.name != "nlsc.validate":
-            raise
-        _say(quiet, "validate: skipped (nlsc.validate not present yet)")
-        return None
-    kwargs = {}
-    params = inspect.signature(module.validate).parameters
-    try:
-        if "shapes" in params and hasattr(module, "load_shapes"):
-            kwargs["shapes"] = module.load_shapes(lay.shapes)
-    except getattr(module, "UnusableInput", ()) as exc:  # a shapes file that does not parse
+        shapes = load_shapes(lay.shapes)
+    except UnusableInput as exc:  # a shapes file that does not parse
         where, _, message = str(exc).replace(f"{lay.root}/", "").partition(": ")
         raise SourceError(where, message or where) from exc
-    result = module.validate(src.dataset, **kwargs)  # (conforms, report graph, report text, ...)
-    conforms, report_graph, report_text = result[0], result[1], result[2]
-    if not isinstance(report_graph, Graph):  # pyshacl hands back its exception when a shape fails to run
-        raise ValidationFailure(f"SHACL validation could not run: {report_graph}")
-    if not conforms:
-        raise ValidationFailure("SHACL validation failed:\n" + str(report_text).rstrip())
+    checks = lay.queries / "checks"
+    try:
+        result = validate(src.dataset, shapes=shapes, checks=checks if checks.is_dir() else None)
+    except UnusableInput as exc:  # a shape the engine cannot run
+        raise NlscError(str(exc)) from exc
+    if not result.conforms:
+        raise ValidationFailure("SHACL validation failed:\n" + result.report_text.rstrip())
     _say(quiet, "validate: conforms")
-    return report_graph
+    return result.report_graph
+
+
+def serialise(src: Sources, union: Graph, report: Graph | None, staged: Path) -> dict[str, Path]:
+    """The distributions, and the validation report beside them."""
+    written = write_all(src.dataset, union, staged)
+    if report is not None:
+        (staged / "validation.ttl").write_bytes(turtle(stable_bnodes(report, "r"), {**PREFIXES, "sh": str(SH)}))
+    return written
+
+
+def describe_build(src: Sources, lay: SourceLayout, union: Graph, written: dict, counts: dict, staged: Path) -> None:
+    """The DCAT description, the build notes and the checksums of the files written so far."""
+    description = describe(union, src.graph(GRAPH_ONTOLOGY), written, __version__, lay.root)
+    (staged / "dataset.ttl").write_bytes(turtle(description))
+    write_build_notes(staged, __version__, source_commit(lay.root), counts)
+    write_checksums(staged)
 
 
 @contextmanager
@@ -116,17 +136,6 @@ def _fewer_collections():
         gc.set_threshold(*before)
 
 
-#: from this many asserted triples validation runs in a forked process beside
-#: serialisation (the real dataset, ~2,500 triples, gains ~0.2 s)
-CONCURRENT_FROM = 1_000
-
-
-def _validation_as_ntriples(src: Sources, lay: SourceLayout, quiet: bool) -> bytes | None:
-    """run_validation, with the report as N-Triples (what crosses back from a fork)."""
-    report = run_validation(src, lay, quiet)
-    return None if report is None else report.serialize(format="nt", encoding="utf-8")
-
-
 def build(lay: SourceLayout, dist: Path, quiet: bool = False) -> BuildResult:
     with _fewer_collections():
         return _build(lay, dist, quiet)
@@ -134,60 +143,28 @@ def build(lay: SourceLayout, dist: Path, quiet: bool = False) -> BuildResult:
 
 def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     t0 = time.perf_counter()
+    stages = _Stages(quiet)
     _say(quiet, f"load: {lay.root}")
-    src = load(lay)
-    check(src)
+    src = stages.run("load", load, lay)
     union = src.union()
-    # The semantic checks and the reasoner only read the graphs: from CONCURRENT_FROM
-    # triples they run side by side. Should both fail, the check's error is the one
-    # raised: it names the file and line in the sources.
-    checking = forked.start(partial(semantic_check, src, lay, quiet), fork=len(union) >= CONCURRENT_FROM)
-    _say(quiet, f"reason: OWL RL over {len(union)} asserted triples")
-    try:
-        inferred = infer(union)
-    except BaseException:
-        checking.result()
-        raise
-    checking.result()
-    target = src.dataset.graph(GRAPH_INFERRED)
-    for t in inferred:
-        target.add(t)
-    # Validation runs beside serialisation and the site's resource pages (in a forked
-    # process from CONCURRENT_FROM triples): its result is awaited before anything is
-    # published, and on a violation the staged files are discarded.
-    validation = forked.start(partial(_validation_as_ntriples, src, lay, quiet),
-                              fork=len(union) >= CONCURRENT_FROM)
-
+    stages.run("check", check, src, lay, quiet)
+    inferred = stages.run("reason", reason, src, union, quiet)
+    report = stages.run("validate", run_validation, src, lay, quiet)
+    counts = {
+        "asserted triples": len(union),
+        "ontology triples": len(src.graph(GRAPH_ONTOLOGY)),
+        "inferred triples": len(inferred),
+        "source files": sum(len(v) for v in src.files.values()),
+    }
     staged = staging_dir(dist)
     try:
-        _say(quiet, "serialise")
-        written = write_all(src.dataset, union, staged)
-        # the site's resource pages depend on the graphs alone: written while validation runs
-        _say(quiet, "site")
-        site = start_site(src.dataset, staged, source_root=lay.root, union=union)
-        report = validation.result()
-        if report is not None:
-            report = Graph().parse(data=report, format="nt")
-            report_prefixes = {**PREFIXES, "sh": str(SH)}
-            (staged / "validation.ttl").write_bytes(turtle(stable_bnodes(report, "r"), report_prefixes))
-        _say(quiet, "describe")
-        version = __version__
-        description = describe(union, src.graph(GRAPH_ONTOLOGY), written, version, lay.root)
-        (staged / "dataset.ttl").write_bytes(turtle(description))
-        counts = {
-            "asserted triples": len(union),
-            "ontology triples": len(src.graph(GRAPH_ONTOLOGY)),
-            "inferred triples": len(inferred),
-            "source files": sum(len(v) for v in src.files.values()),
-        }
-        write_build_notes(staged, version, source_commit(lay.root), counts)
-        write_checksums(staged)
-        finish_site(site)
-        swap(staged, dist)
-    except BaseException:
-        validation.cancel()
+        written = stages.run("serialise", serialise, src, union, report, staged)
+        stages.run("describe", describe_build, src, lay, union, written, counts, staged)
+        stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union)
+        stages.run("publish", swap, staged, dist)
+    except Exception:
         discard(staged)
         raise
     seconds = time.perf_counter() - t0
-    _say(quiet, f"publish: {dist} ({seconds:.1f} s)")
-    return BuildResult(dist=dist, counts=counts, seconds=seconds, validated=report is not None)
+    _say(quiet, f"build: {dist} ({seconds:.1f} s)")
+    return BuildResult(dist=dist, counts=counts, seconds=seconds, validated=report is not None, stages=stages.seconds)

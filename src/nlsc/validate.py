@@ -4,29 +4,31 @@ What is validated, and with what:
 
 * the data graph is data + context together (`.../graph/data` and `.../graph/context`);
 * the ontology graph is `.../graph/ontology` (which restates the subclass axioms of
-  ORG, CPOV and FOAF that the class checks need); it is given to pyshacl as `ont_graph`,
-  so it is mixed into a throw-away copy of the data graph and never lands in it;
-* the shapes are `shapes/*.ttl` (core, provenance, shortcuts, value lists,
-  identifiers, recommended), including SHACL-SPARQL constraints.
+  ORG, CPOV and FOAF that the class checks need); it is given to the engine as
+  `ont_graph`, so it is mixed into a throw-away copy of the data graph and never lands in it;
+* the shapes are `shapes/*.ttl` (core, provenance, value lists, identifiers,
+  recommended), including SHACL-SPARQL constraints, run by a library engine (ENGINES);
+* the check queries `queries/checks/*-violation.rq` (rules across resources: shortcuts
+  and their statement nodes, inverse ORG properties) run once each on an Oxigraph store
+  of the asserted graphs (nlsc.check_queries); any row is a violation.
 
 No inference by default: SHACL's own `sh:targetClass` and `sh:class` already follow
 `rdfs:subClassOf` through the ontology graph, which is all the subclass targets need.
 RDFS range inference would make the `sh:class` checks vacuous (every recipient would
-be inferred a foaf:Agent) and OWL-RL would infer the shortcut properties from their
-property chains, hiding a missing shortcut. `inference="rdfs"` or `"owlrl"` is
-available for experiments.
+be inferred a foaf:Agent). `inference="rdfs"` or `"owlrl"` is available for
+experiments; the check queries always see the asserted data.
 
-The data *conforms* when there is no result of severity sh:Violation; warnings and
-infos are reported but do not fail the run.
+The data *conforms* when there is no result of severity sh:Violation and no check
+query returns a row; warnings and infos are reported but do not fail the run.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, NamedTuple
@@ -35,12 +37,12 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, SKOS
 
-HELP = "validate the data against the SHACL shapes (exit 0 conforms, 1 violations, 2 unusable input)"
+from .check_queries import CheckFailure, run_checks, store_of
+from .namespaces import BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY
 
-BASE = "https://w3id.org/nlsc/"
-GRAPH_ONTOLOGY = URIRef(BASE + "graph/ontology")
-GRAPH_DATA = URIRef(BASE + "graph/data")
-GRAPH_CONTEXT = URIRef(BASE + "graph/context")
+HELP = ("validate the data against the SHACL shapes and the check queries "
+        "(exit 0 conforms, 1 violations, 2 unusable input)")
+
 SHAPE_NS = BASE + "shape/"
 
 SEVERITIES = (SH.Violation, SH.Warning, SH.Info)
@@ -95,28 +97,17 @@ def load_shapes(directory: Path | None = None) -> Graph:
 
 
 def load_sources(root: Path | None = None) -> Dataset:
-    """The dataset with its named graphs, through nlsc.load when it is there."""
+    """The dataset with its named graphs (nlsc.load)."""
+    from .load import load
+    from .paths import layout
+
     root = root or repo_root()
-    try:
-        from .load import load
-        from .paths import layout
-    except ImportError:  # pragma: no cover - before the skeleton's loader existed
-        return _load_plain(root)
     try:
         return load(layout(root)).dataset
     except Exception as exc:
         if getattr(exc, "exit_code", None) == EXIT_UNUSABLE or isinstance(exc, (OSError, SyntaxError)):
             raise UnusableInput(str(exc)) from exc
         raise
-
-
-def _load_plain(root: Path) -> Dataset:
-    ds = Dataset()
-    context = root / "data" / "context"
-    _parse(sorted((root / "ontology").glob("*.ttl")), ds.graph(GRAPH_ONTOLOGY))
-    _parse(sorted(p for p in (root / "data").rglob("*.ttl") if context not in p.parents), ds.graph(GRAPH_DATA))
-    _parse(sorted(context.rglob("*.ttl")), ds.graph(GRAPH_CONTEXT))
-    return ds
 
 
 def split_graphs(dataset_or_graphs) -> tuple[Graph, Graph]:
@@ -217,13 +208,15 @@ def findings(report: Graph, shapes: Graph | None = None) -> list[Finding]:
 
 
 class Result(NamedTuple):
-    """`conforms, report_graph, report_text = validate(dataset)`; also `.findings`, `.seconds`."""
+    """`conforms, report_graph, report_text = validate(dataset)`; also `.findings`, `.seconds`
+    and `.checks` (the check queries that returned rows)."""
 
     conforms: bool
     report_graph: Graph
     report_text: str
     findings: tuple = ()
     seconds: float = 0.0
+    checks: tuple[CheckFailure, ...] = ()
 
     def __iter__(self):  # unpacks as the three values the build expects
         return iter((self.conforms, self.report_graph, self.report_text))
@@ -234,48 +227,15 @@ class Result(NamedTuple):
 
 # --------------------------------------------------------------------------- validate
 
-
-@contextmanager
-def _prepared_sparql_cache():
-    """Parse each SHACL-SPARQL query once, not once per focus node.
-
-    pyshacl hands rdflib the query text for every focus node, and rdflib parses it
-    again each time (about 10 ms a parse, most of the validation time). Within this
-    context, rdflib's SPARQL processor keeps the translated query of each distinct
-    text, which rdflib supports reusing (it is what prepareQuery returns).
-    """
-    from rdflib.plugins.sparql import processor as proc
-
-    original = proc.SPARQLProcessor.query
-    cache: dict = {}
-
-    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
-        if isinstance(strOrQuery, str):
-            key = (strOrQuery, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
-            prepared = cache.get(key)
-            if prepared is None:
-                prepared = cache[key] = proc.translateQuery(proc.parseQuery(strOrQuery), base, initNs)
-            strOrQuery = prepared
-        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
-
-    proc.SPARQLProcessor.query = query
-    try:
-        yield
-    finally:
-        proc.SPARQLProcessor.query = original
-
-
-def _constraint_parameters_as_set() -> None:
-    """pyshacl looks each predicate of a shape up in a *list* of ~40 constraint
-    parameters, once per shape per validation call; with sh:qualifiedValueShape
-    that is once per value node (every skos:prefLabel): 11 million URIRef.__eq__
-    calls at x10. A frozenset gives the same answers by hash. pyshacl caches the
-    pair on its shape module as CONSTRAINT_PARAMS; set it first."""
-    from pyshacl import shape as _shape
-    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-
-    if not isinstance(getattr(_shape, "CONSTRAINT_PARAMS", (None,))[0], frozenset):
-        _shape.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+#: the SHACL engines, by name -> module; both take pySHACL's arguments and give its report.
+#: pyshacl-turbo (a Rust engine) is the build's, chosen by measurement (bench/engines.py);
+#: pyshacl is the reference the tests compare it with on every fixture and the real data.
+ENGINES = {"pyshacl-turbo": "pyshacl_turbo", "pyshacl": "pyshacl"}
+DEFAULT_ENGINE = "pyshacl-turbo"
+#: inference that the default engine cannot do: pyshacl-turbo's own OWL RL reasoner refuses
+#: the ontology's property chains ("Property chain members must be IRIs": a member is an
+#: anonymous owl:inverseOf), so OWL RL runs in pyshacl, with the owlrl library.
+INFERENCE_ENGINE = {"owlrl": "pyshacl"}
 
 
 def validate(
@@ -286,45 +246,44 @@ def validate(
     inference: str = "none",
     lang: str = "en",
     data_for_labels: Graph | None = None,
-    sparql: str = "oxigraph",
+    engine: str | None = None,
+    checks: Path | None = None,
 ) -> Result:
     """Validate data + context against the shapes, with the ontology as a separate graph.
 
     `dataset_or_graphs`: an rdflib Dataset with the named graphs .../graph/ontology,
     /data and /context, or a pair (data graph, ontology graph), or a data Graph.
-    `sparql`: where the SHACL-SPARQL constraints run: "oxigraph" (once per constraint,
-    see nlsc.sparql_constraints) or "rdflib" (pyshacl's own, once per focus node).
+    `engine`: a name in ENGINES (default: DEFAULT_ENGINE, or INFERENCE_ENGINE's).
+    `checks`: a folder of check queries (queries/checks/*-violation.rq,
+    nlsc.check_queries) to run on the asserted data too.
     """
-    from pyshacl import validate as shacl_validate
-
-    from .sparql_constraints import on_oxigraph
-
+    engine = engine or INFERENCE_ENGINE.get(inference, DEFAULT_ENGINE)
+    shacl_validate = importlib.import_module(ENGINES[engine]).validate
     data, ontology = split_graphs(dataset_or_graphs)
     shapes = shapes if shapes is not None else load_shapes()
-    ont = Graph()
-    for g in (ontology, extra_ontology if extra_ontology is not None else Graph()):
-        for t in g:
-            ont.add(t)
-    _constraint_parameters_as_set()
+    ont = ontology + extra_ontology if extra_ontology is not None else ontology
     started = time.perf_counter()
-    with _prepared_sparql_cache(), (on_oxigraph() if sparql == "oxigraph" else nullcontext()):
-        _, report, _ = shacl_validate(
-            data,
-            shacl_graph=shapes,
-            ont_graph=ont,
-            inference=None if inference == "none" else inference,
-            abort_on_first=False,
-            allow_infos=True,
-            allow_warnings=True,
-            meta_shacl=False,
-            advanced=False,
-            inplace=False,
-        )
+    _, report, _ = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ont,
+        inference=None if inference == "none" else inference,
+        abort_on_first=False,
+        allow_infos=True,
+        allow_warnings=True,
+        meta_shacl=False,
+        advanced=False,
+        inplace=False,
+    )
+    if not isinstance(report, Graph):  # an engine hands back its exception when a shape fails to run
+        raise UnusableInput(f"SHACL validation could not run: {report}")
+    failed = tuple(run_checks(store_of({GRAPH_DATA: data, GRAPH_ONTOLOGY: ontology}), checks)) if checks else ()
     seconds = time.perf_counter() - started
     found = findings(report, shapes)
-    conforms = not any(f.severity == SH.Violation for f in found)
-    text = render_text(found, data_for_labels if data_for_labels is not None else data, lang=lang, conforms=conforms)
-    return Result(conforms, report, text, tuple(found), seconds)
+    conforms = not failed and not any(f.severity == SH.Violation for f in found)
+    text = render_text(found, data_for_labels if data_for_labels is not None else data, lang=lang,
+                       conforms=conforms, failed=failed)
+    return Result(conforms, report, text, tuple(found), seconds, failed)
 
 
 # --------------------------------------------------------------------------- output
@@ -347,7 +306,8 @@ def _short(term) -> str:
     return s
 
 
-def render_text(found: list[Finding], labels: Graph, *, lang: str = "en", conforms: bool = True) -> str:
+def render_text(found: list[Finding], labels: Graph, *, lang: str = "en", conforms: bool = True,
+                failed: tuple[CheckFailure, ...] = ()) -> str:
     titles = _SEVERITY_TITLE.get(lang, _SEVERITY_TITLE["en"])
     lines = []
     if conforms:
@@ -372,6 +332,9 @@ def render_text(found: list[Finding], labels: Graph, *, lang: str = "en", confor
             if f.value is not None and f.value != f.focus:
                 lines.append(f"    {'waarde' if lang == 'nl' else 'value'}: {_short(f.value)}")
             lines.append(f"    {f.message(lang)}")
+    if failed:
+        lines += ["", f"{'Controles' if lang == 'nl' else 'Checks'} ({len(failed)})"]
+        lines += ["  " + line for c in failed for line in c.describe().splitlines()]
     return "\n".join(lines) + "\n"
 
 
@@ -392,6 +355,7 @@ def render_json(result: Result, lang: str = "en") -> str:
                 }
                 for f in result.findings
             ],
+            "checks": [{"check": c.name, "title": c.title, "rows": list(c.rows)} for c in result.checks],
         },
         indent=2,
         ensure_ascii=False,
@@ -418,11 +382,15 @@ def run(args: argparse.Namespace) -> int:
     except UnusableInput as exc:
         print(f"nlsc validate: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
-    result = validate(dataset, shapes=shapes, inference=getattr(args, "inference", "none"), lang=args.lang)
+    checks = (root or repo_root()) / "queries" / "checks"
+    result = validate(dataset, shapes=shapes, inference=getattr(args, "inference", "none"), lang=args.lang,
+                      checks=checks if checks.is_dir() else None)
     fmt = getattr(args, "format", "text")
-    if fmt == "turtle":
+    if fmt == "turtle":  # the sh:ValidationReport; the check queries' rows, which it cannot hold, go to stderr
         result.report_graph.bind("sh", SH)
         sys.stdout.write(result.report_graph.serialize(format="turtle"))
+        for failure in result.checks:
+            print(failure.describe(), file=sys.stderr)
     elif fmt == "json":
         sys.stdout.write(render_json(result, args.lang))
     else:
