@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -185,6 +186,38 @@ def _refuses_service(base: str) -> None:
     # the word inside a literal is no SERVICE clause
     status, _ = _post(base + "/query", {"query": 'ASK { FILTER(CONTAINS("Security Service", "Service")) }'})
     assert status == 200
+
+
+def test_allow_remote_lets_service_through(mini_dist, tmp_path):
+    port = free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen(serve_cmd("--port", str(port), "--dist", str(mini_dist), "--source-root", str(MINI),
+                                      "--allow-remote"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=REPO)
+    try:
+        _wait_banner(proc)
+        with socket.socket() as remote:
+            remote.bind(("127.0.0.1", 0))
+            remote.listen()
+            remote.settimeout(10)
+            query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{remote.getsockname()[1]}/sparql> {{ ?s ?p ?o }} }}"
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/query", data=query.encode(),
+                                         headers={"Content-Type": "application/sparql-query"})
+            opener = threading.Thread(target=lambda: _read_quietly(req), daemon=True)
+            opener.start()
+            conn, _ = remote.accept()  # Oxigraph calls the SERVICE endpoint
+            with conn:
+                assert conn.recv(200).startswith(b"POST /sparql")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def _read_quietly(req) -> None:
+    try:
+        urllib.request.urlopen(req, timeout=20).read()
+    except (urllib.error.URLError, OSError):
+        pass
 
 
 def test_query_ui_runs_a_query_in_a_browser(mini_dist, tmp_path):
