@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -141,6 +142,13 @@ def test_serve_query_refuse_update_and_stop(mini_dist, tmp_path):
         assert err.value.code in (403, 405)
         _, body = _post(base + "/query", {"query": "ASK { GRAPH <urn:x:g> { ?s ?p ?o } }"})
         assert json.loads(body)["boolean"] is False
+
+        # the UI's endpoint (/sparql) answers too, and HEAD gets the headers
+        status, body = _post(base + "/sparql", {"query": "ASK { GRAPH ?g { ?s ?p ?o } }"})
+        assert status == 200 and json.loads(body)["boolean"] is True
+        with urllib.request.urlopen(urllib.request.Request(base + "/", method="HEAD"), timeout=10) as resp:
+            assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/html")
+        _refuses_service(base)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -156,6 +164,89 @@ def test_serve_query_refuse_update_and_stop(mini_dist, tmp_path):
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
+
+
+def _refuses_service(base: str) -> None:
+    """Oxigraph alone follows SERVICE to any host; the endpoint refuses it and nothing connects out."""
+    with socket.socket() as remote:
+        remote.bind(("127.0.0.1", 0))
+        remote.listen()
+        remote.settimeout(0.5)
+        query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{remote.getsockname()[1]}/sparql> {{ ?s ?p ?o }} }}"
+        for fields in ({"query": query}, {"query": query.replace("SERVICE", "service")}):
+            with pytest.raises(urllib.error.HTTPError) as err:
+                _post(base + "/query", fields)
+            assert err.value.code == 403 and b"SERVICE" in err.value.read()
+        req = urllib.request.Request(base + "/query", data=query.encode(), headers={"Content-Type": "application/sparql-query"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+        assert err.value.code == 403
+        with pytest.raises(TimeoutError):
+            remote.accept()
+    # the word inside a literal is no SERVICE clause
+    status, _ = _post(base + "/query", {"query": 'ASK { FILTER(CONTAINS("Security Service", "Service")) }'})
+    assert status == 200
+
+
+def test_allow_remote_lets_service_through(mini_dist, tmp_path):
+    port = free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen(serve_cmd("--port", str(port), "--dist", str(mini_dist), "--source-root", str(MINI),
+                                      "--allow-remote"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=REPO)
+    try:
+        _wait_banner(proc)
+        with socket.socket() as remote:
+            remote.bind(("127.0.0.1", 0))
+            remote.listen()
+            remote.settimeout(10)
+            query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{remote.getsockname()[1]}/sparql> {{ ?s ?p ?o }} }}"
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/query", data=query.encode(),
+                                         headers={"Content-Type": "application/sparql-query"})
+            opener = threading.Thread(target=lambda: _read_quietly(req), daemon=True)
+            opener.start()
+            conn, _ = remote.accept()  # Oxigraph calls the SERVICE endpoint
+            with conn:
+                assert conn.recv(200).startswith(b"POST /sparql")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def _read_quietly(req) -> None:
+    try:
+        urllib.request.urlopen(req, timeout=20).read()
+    except (urllib.error.URLError, OSError):
+        pass
+
+
+def test_query_ui_runs_a_query_in_a_browser(mini_dist, tmp_path):
+    """Oxigraph's bundled UI (Yasgui) in headless Chromium sends its query through the proxy."""
+    from test_browser import Browser
+
+    port = free_port()
+    proc = _start(mini_dist, port, tmp_path)
+    try:
+        _wait_banner(proc)
+        browser = Browser()
+        try:
+            problems = browser.open(f"http://127.0.0.1:{port}/")
+            # Yasgui asks prefix.cc for prefixes to complete; offline that fails, harmlessly
+            assert [p for p in problems if "prefix.cc" not in p and "ERR_NAME_NOT_RESOLVED" not in p] == []
+            query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+            browser.evaluate(f"document.querySelector('.CodeMirror').CodeMirror.setValue({json.dumps(query)})")
+            browser.evaluate("document.querySelector('.yasqe_queryButton').click()")
+            deadline, text = time.monotonic() + 30, ""
+            while GRAPHS[1] not in text and time.monotonic() < deadline:
+                time.sleep(0.2)
+                text = browser.evaluate("(document.querySelector('.yasr_results') || {}).innerText || ''")
+        finally:
+            browser.quit()
+        for g, n in graph_counts_in_nq(mini_dist / "nlsc.nq").items():
+            assert g in text and f'"{n}"' in text, text[:500]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
 
 
 def test_sigterm_stops_cleanly(mini_dist, tmp_path):

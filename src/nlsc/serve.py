@@ -1,42 +1,26 @@
 """`nlsc serve`: a read-only SPARQL 1.1 endpoint over the built dataset.
 
-The dataset is `dist/nlsc.trig` (named graphs .../graph/ontology, /data,
-/context, /inferred). It is loaded into a fresh Oxigraph store in a temporary
-folder, and the Oxigraph server (the `oxigraph` binary of the PyPI package
-`oxigraph` 0.5.x) answers on it in read-only mode, on a private loopback port.
-The public port belongs to a small proxy in this module:
+`dist/nlsc.trig` is loaded into a fresh Oxigraph store in a temporary folder and
+`oxigraph serve-read-only` (PyPI `oxigraph` 0.5) answers on it on a private
+loopback port: the SPARQL Protocol (/query, /sparql), Graph Store reads (/store)
+and the bundled query UI (/). Oxigraph itself refuses every write (403).
 
-    query   GET/POST http://HOST:PORT/query        (SPARQL 1.1 Protocol)
-    graphs  GET      http://HOST:PORT/store?graph=IRI  (Graph Store, read only)
-    UI      http://HOST:PORT/                       (bundled, works offline)
+The public port belongs to a small proxy that adds what Oxigraph cannot do
+(measured, docs/reliability.md): its `--timeout-s` does not stop every query plan
+and, when it does, answers 200 with a cut-off body; it has no size or memory
+limit; and it follows SERVICE to any host. So the proxy
 
-The proxy forwards GET/HEAD (any path) and POST /query; every other POST, PUT,
-DELETE and PATCH gets 403 (Oxigraph, read only, refuses updates on /query too).
-It enforces what Oxigraph's own `--timeout-s` does not (docs/reliability.md):
+- refuses SERVICE and LOAD (403, the rule of `nlsc query`);
+- holds each answer until it is complete: an answer over `--max-result-bytes`, or
+  not complete within `--query-timeout`, gets 503 and the Oxigraph process is
+  killed, the only way to stop a running query (the store is read only; the main
+  thread starts a new server in ~0.05 s, and requests wait for it);
+- caps the server's address space (`--max-memory-mb`): a query over the cap
+  aborts Oxigraph, which gets 503 and a restart.
 
-- `--query-timeout S`: no complete answer within S s -> 503 "query exceeded
-  the S s limit", and the Oxigraph server is killed and restarted (the store
-  stays on disk; a restart takes ~0.05 s), which is the only way to stop a
-  runaway query;
-- `--max-result-bytes N`: answers up to 1 MB are held until complete, so an
-  overrun gets 503 with a message; larger answers are streamed (chunked) and an
-  overrun cuts the stream without its final chunk (the client sees an
-  incomplete answer). The server is restarted if it keeps computing;
-- `--max-memory-mb M`: RLIMIT_AS of the Oxigraph process; a query over the cap
-  crashes it, which is answered with 503 and a restart.
-
-Restarts are serialised (one at a time, done by the main thread); during a
-restart new requests get 503 with Retry-After, requests in flight get 503.
-The temporary store is removed when the server stops (Ctrl-C, SIGTERM).
-
-Refusals (exit 2, no traceback): dist/nlsc.trig missing; dist stale; port in
-use; `oxigraph` not installed.
-
-Staleness rule: dist is stale when any file under ontology/, data/ or shapes/
-of the source root has a modification time later than dist/nlsc.trig. It is
-a cheap, conservative check (a `touch` is enough to trigger it; rebuild or
-pass --allow-stale). No source hash is recorded by the build, so there is
-nothing else to compare against.
+Refusals (exit 2, no traceback): dist/nlsc.trig missing; dist stale (a file
+under ontology/, data/ or shapes/ newer than dist/nlsc.trig; by time, since the
+build records no source hash: pass --allow-stale); port in use; no `oxigraph`.
 """
 
 from __future__ import annotations
@@ -54,19 +38,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-try:
-    import resource
-except ImportError:  # pragma: no cover - not POSIX
-    resource = None
-
 from .errors import NlscError
 from .namespaces import GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from .query import check_remote
 
 HELP = "serve the built dataset as a read-only SPARQL endpoint (Oxigraph server) on loopback, with query limits"
 
@@ -79,13 +58,15 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 DEFAULT_QUERY_TIMEOUT = 10.0
 DEFAULT_MAX_RESULT_BYTES = 50_000_000
 DEFAULT_MAX_MEMORY_MB = 2048
+MAX_REQUEST_BYTES = 8 << 20
+CHUNK = 1 << 16
+FORWARDED = ("Accept", "Content-Type")  # all the SPARQL and Graph Store protocols read
+DROPPED = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 
 
 class ServeError(NlscError):
     exit_code = 2
 
-
-# -- command line ---------------------------------------------------------
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
@@ -106,27 +87,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the client gets 503 and the Oxigraph server is restarted to stop the query")
     parser.add_argument("--max-result-bytes", type=int, default=DEFAULT_MAX_RESULT_BYTES, metavar="N",
                         help=f"size limit of one answer in bytes (default {DEFAULT_MAX_RESULT_BYTES}); "
-                             "a larger answer is cut off with an error")
+                             "a larger answer gets 503")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="let queries use SERVICE (the server then fetches from other hosts)")
     parser.add_argument("--max-memory-mb", type=int, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                         help=f"address-space cap of the Oxigraph server process (default {DEFAULT_MAX_MEMORY_MB}; "
                              "0: none); a query that needs more crashes the server, which is restarted")
 
 
-# -- checks ----------------------------------------------------------------
+# -- checks before starting ------------------------------------------------------
 
 def find_oxigraph(explicit: str | None = None) -> str:
     if explicit:
         if Path(explicit).is_file() and os.access(explicit, os.X_OK):
             return explicit
         raise ServeError(f"--oxigraph {explicit}: not an executable file")
-    here = Path(sys.executable).parent / ("oxigraph.exe" if os.name == "nt" else "oxigraph")
-    if here.is_file():
-        return str(here)
-    found = shutil.which("oxigraph")
-    if found:
-        return found
-    raise ServeError("the Oxigraph server is not installed: pip install 'oxigraph>=0.5,<0.6' "
-                     "(it provides the `oxigraph` command)")
+    here = Path(sys.executable).parent / "oxigraph"
+    found = str(here) if here.is_file() else shutil.which("oxigraph")
+    if not found:
+        raise ServeError("the Oxigraph server is not installed: pip install 'oxigraph>=0.5,<0.6' "
+                         "(it provides the `oxigraph` command)")
+    return found
 
 
 def dist_trig(dist: Path) -> Path:
@@ -136,490 +117,274 @@ def dist_trig(dist: Path) -> Path:
     return trig
 
 
-def newer_sources(trig: Path, root: Path) -> list[Path]:
-    """Source files modified after `trig` was written."""
-    built = trig.stat().st_mtime
-    newer = []
-    for folder in SOURCE_FOLDERS:
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in base.rglob("*"):
-            if path.is_file() and not path.name.startswith(".") and path.stat().st_mtime > built:
-                newer.append(path)
-    return sorted(newer)
-
-
 def check_fresh(trig: Path, root: Path) -> None:
-    newer = newer_sources(trig, root)
+    """Refuse if a source file was modified after `trig` was written."""
+    built = trig.stat().st_mtime
+    files = (p for folder in SOURCE_FOLDERS for p in (root / folder).rglob("*"))
+    newer = sorted(p for p in files if p.is_file() and not p.name.startswith(".") and p.stat().st_mtime > built)
     if newer:
         shown = ", ".join(os.path.relpath(p, root) for p in newer[:5]) + (" ..." if len(newer) > 5 else "")
         raise ServeError(f"{trig} is stale: {len(newer)} source file(s) changed after it was built ({shown}); "
                          "run `nlsc build` (or pass --allow-stale)")
 
 
-def check_port(host: str, port: int) -> None:
-    """Refuse early, with a clear message, if host:port cannot be bound."""
-    if not 0 < port < 65536:
-        raise ServeError(f"--port {port}: not a TCP port number (1-65535)")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ServeError(f"--host {host}: cannot resolve ({exc.strerror})") from None
-    family, _, _, _, addr = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        # same option the server sets, so a TIME_WAIT leftover does not count as "taken"
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(addr)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise ServeError(f"port {port} on {host} is already in use; stop whatever listens there "
-                                 "or choose another with --port") from None
-            if exc.errno == errno.EACCES:
-                raise ServeError(f"not allowed to listen on {host}:{port} (ports below 1024 need privileges); "
-                                 "choose another with --port") from None
-            raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-
-
 def base_url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-# -- the internal Oxigraph server -------------------------------------------
-
-def _libc():
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True)
-    except (ImportError, OSError):  # pragma: no cover
-        return None
-
-
-_LIBC = _libc() if sys.platform.startswith("linux") else None
-
+# -- the Oxigraph server ------------------------------------------------------------
 
 def _child_setup(max_memory_bytes: int):
-    """preexec_fn for the Oxigraph server: an address-space cap, and SIGTERM when we die.
+    """preexec_fn: the address-space cap, and SIGTERM when the thread that started it dies.
 
-    Kept minimal (it runs between fork and exec of a multi-threaded process): libc is
-    resolved in the parent. PR_SET_PDEATHSIG is tied to the thread that forks, so the
-    server is only ever started from the main thread (see Backend.supervise).
+    PR_SET_PDEATHSIG belongs to the forking thread, so only the main thread starts servers.
     """
+    import ctypes
+    import resource
+
+    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)  # Linux; resolved before the fork
+
     def setup() -> None:  # pragma: no cover - runs in the child
-        if max_memory_bytes > 0 and resource is not None:
+        if max_memory_bytes > 0:
             resource.setrlimit(resource.RLIMIT_AS, (max_memory_bytes, max_memory_bytes))
-        if _LIBC is not None:
-            _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if prctl is not None:
+            prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     return setup
 
 
-def _free_loopback_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _post_query(url: str, query: str, timeout: float = 2) -> dict:
+    req = urllib.request.Request(url + "/query", data=urllib.parse.urlencode({"query": query}).encode(),
+                                 headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.load(resp)
 
 
-def _count_graphs(url: str) -> dict[str, int]:
-    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    req = urllib.request.Request(
-        url + "/query", data=urllib.parse.urlencode({"query": query}).encode(),
-        headers={"Accept": "application/sparql-results+json",
-                 "Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        rows = json.load(resp)["results"]["bindings"]
-    return {r["g"]["value"]: int(r["n"]["value"]) for r in rows}
+class Oxigraph:
+    """`oxigraph serve-read-only` on a private loopback port; `current()` waits while it restarts."""
 
-
-def _wait_ready(proc: subprocess.Popen, url: str, deadline: float) -> None:
-    probe = url + "/query?" + urllib.parse.urlencode({"query": "ASK {}"})
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServeError(f"the Oxigraph server stopped at start (exit {proc.returncode})")
-        try:
-            with urllib.request.urlopen(probe, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.02)
-    raise ServeError(f"the Oxigraph server did not answer at {url} within the time limit")
-
-
-def _stop(proc: subprocess.Popen, kill: bool = False, grace: float = 1) -> None:
-    """SIGTERM (SIGKILL after `grace` s, or at once with `kill`): the store is read only."""
-    if proc.poll() is None:
-        if kill:
-            proc.kill()
-        else:
-            proc.send_signal(signal.SIGTERM if os.name != "nt" else signal.CTRL_BREAK_EVENT)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux /proc), or None."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-class Backend:
-    """`oxigraph serve-read-only` on a private loopback port, restartable.
-
-    Handlers take a snapshot (generation, port, process) per request. A handler that
-    needs a restart calls `restart()`, which wakes the main thread (the only one that
-    starts servers) and waits for it. While a restart runs, `snapshot()` gives None
-    and new requests get 503; requests in flight on the old server get 503 too.
-    """
-
-    def __init__(self, oxigraph: str, store: Path, log: Path, max_memory_mb: int):
-        self.oxigraph, self.store, self.log = oxigraph, store, log
-        self.max_memory = max_memory_mb * 1024 * 1024
-        self.cond = threading.Condition()
+    def __init__(self, binary: str, store: Path, log: Path, max_memory_mb: int):
+        self.cmd = [binary, "serve-read-only", "--location", str(store)]
+        self.log, self.max_memory = log, max_memory_mb << 20
+        self.changed = threading.Condition()
         self.proc: subprocess.Popen | None = None
         self.port = 0
-        self.generation = 0
-        self.restarting = False
-        self.pending: str | None = None
-        self.closed = False
-        self.failure: str | None = None
-        self.killed: set[int] = set()  # generations stopped on purpose (a limit), not crashed
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        """Start the server (main thread only); a port lost to a race is retried."""
-        env = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # fewer malloc arenas: less address space
-        for attempt in range(3):
-            self.port = _free_loopback_port()
+        """Main thread only (see _child_setup). A port taken in the meantime is retried."""
+        for _ in range(3):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
             with open(self.log, "ab") as log:
-                self.proc = subprocess.Popen(
-                    [self.oxigraph, "serve-read-only", "--location", str(self.store),
-                     "--bind", f"127.0.0.1:{self.port}"],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log, env=env,
-                    start_new_session=True,  # Ctrl-C reaches only us; we stop the server in order
-                    # minimal and from the main thread only (see _child_setup)
-                    preexec_fn=_child_setup(self.max_memory) if os.name == "posix" else None)  # noqa: PLW1509
-            try:
-                _wait_ready(self.proc, self.url, time.monotonic() + 30)
+                proc = subprocess.Popen(  # noqa: PLW1509 - minimal preexec_fn, main thread only
+                    [*self.cmd, "--bind", f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=log, env={**os.environ, "MALLOC_ARENA_MAX": "2"},  # fewer arenas: less address space
+                    start_new_session=True, preexec_fn=_child_setup(self.max_memory))  # Ctrl-C reaches only us
+            if self._ready(proc, f"http://127.0.0.1:{port}"):
+                with self.changed:
+                    self.proc, self.port = proc, port
+                    self.changed.notify_all()
                 return
-            except ServeError:
-                _stop(self.proc, kill=True)
-                if attempt == 2:
-                    raise ServeError(f"the Oxigraph server did not start (see {self.log}):\n{self.log_tail()}")
+            proc.kill()
+            proc.wait()
+        raise ServeError(f"the Oxigraph server did not start (see {self.log}):\n{self.log_tail()}")
+
+    @staticmethod
+    def _ready(proc: subprocess.Popen, url: str) -> bool:
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                return "boolean" in _post_query(url, "ASK {}")
+            except OSError:
+                time.sleep(0.02)
+        return False
 
     def log_tail(self) -> str:
-        try:
-            lines = [x for x in self.log.read_text(errors="replace").splitlines() if x.strip()]
-        except OSError:
-            return ""
+        lines = [x for x in self.log.read_text(errors="replace").splitlines() if x.strip()]
         return "\n".join(lines[-3:])
 
-    def snapshot(self):
-        with self.cond:
-            if self.restarting or self.closed or self.proc is None:
-                return None
-            return self.generation, self.port, self.proc
+    def current(self, wait: float = 10):
+        """(process, port) of the running server, or None if none runs within `wait` s."""
+        with self.changed:
+            if self.changed.wait_for(lambda: self.proc.poll() is None, timeout=wait):
+                return self.proc, self.port
+        return None
 
-    def restart(self, generation: int, reason: str) -> None:
-        """Ask the main thread to restart the server started as `generation`; wait for it."""
-        with self.cond:
-            if generation != self.generation or self.closed:
-                return  # already restarted (or stopping)
-            self.restarting = True
-            self.pending = self.pending or reason
-            self.cond.notify_all()
-            self.cond.wait_for(lambda: self.generation != generation or self.closed or self.failure, timeout=60)
-
-    def supervise(self, wait: float) -> None:
-        """Main thread: wait up to `wait` s for a restart request; restart a dead server too."""
-        with self.cond:
-            self.cond.wait_for(lambda: self.pending is not None or self.closed, timeout=wait)
-            if self.closed:
-                return
-            reason = self.pending
-            if reason is None and self.proc.poll() is not None:
-                reason = f"the Oxigraph server stopped (exit {self.proc.returncode})"
-            if reason is None:
-                return
-            self.restarting = True
-            if self.pending is not None:
-                self.killed.add(self.generation)
-            old = self.proc
-        t0 = time.perf_counter()
-        _stop(old, kill=True)  # the store is read only: nothing to lose
-        try:
+    def keep_running(self) -> None:
+        """Main thread: start a new server if the current one stopped (killed for a limit or crashed)."""
+        proc = self.proc
+        if proc.poll() is not None:
+            t0 = time.perf_counter()
             self.start()
-        except ServeError as exc:
-            with self.cond:
-                self.failure = str(exc)
-                self.cond.notify_all()
-            raise
-        seconds = time.perf_counter() - t0
-        with self.cond:
-            self.generation += 1
-            self.pending = None
-            self.restarting = False
-            self.cond.notify_all()
-        print(f"nlsc serve: {reason}; Oxigraph server restarted in {seconds:.2f} s", file=sys.stderr, flush=True)
+            print(f"nlsc serve: the Oxigraph server stopped (exit {proc.returncode}); restarted in "
+                  f"{time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
 
-    def was_killed(self, generation: int) -> bool:
-        """True if the server of `generation` was (or is being) stopped because a query broke a limit."""
-        with self.cond:
-            return generation in self.killed or (generation == self.generation and self.pending is not None)
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
-    def close(self) -> None:
-        with self.cond:
-            self.closed = True
-            self.cond.notify_all()
-            proc = self.proc
-        if proc is not None:
-            _stop(proc)
+    def counts(self) -> dict[str, int]:
+        rows = _post_query(f"http://127.0.0.1:{self.port}", "SELECT ?g (COUNT(*) AS ?n) WHERE "
+                           "{ GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", timeout=60)["results"]["bindings"]
+        return {r["g"]["value"]: int(r["n"]["value"]) for r in rows}
 
 
-# -- the public proxy --------------------------------------------------------
+# -- the public proxy ------------------------------------------------------------------
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-              "trailers", "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding"}
-SPOOL_BYTES = 1 << 20       # answers up to this size are checked whole before the first byte is sent
-MAX_REQUEST_BYTES = 8 << 20  # a query (or form) larger than this is refused with 413
-CHUNK = 64 * 1024
+def _kill(proc: subprocess.Popen) -> None:
+    """The only way to stop a running query; the store is read only, nothing is lost."""
+    proc.kill()
+    proc.wait()
 
 
-class Overrun(Exception):
-    """The answer broke a limit; `message` is for the client."""
+class Refusal(Exception):
+    """An answer nlsc gives itself instead of Oxigraph's: (status, message)."""
 
-    def __init__(self, message: str):
+    def __init__(self, status: int, message: str, retry: bool = False):
         super().__init__(message)
-        self.message = message
-
-
-class ClientGone(Exception):
-    pass
+        self.status, self.message, self.retry = status, message, retry
 
 
 class Proxy(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, backend: Backend, timeout: float, max_bytes: int, family=socket.AF_INET):
-        self.address_family = family
-        self.backend, self.query_timeout, self.max_bytes = backend, timeout, max_bytes
-        super().__init__(address, ProxyHandler)
+    def __init__(self, host: str, port: int, oxigraph: Oxigraph, args: argparse.Namespace):
+        self.address_family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        self.oxigraph, self.query_timeout, self.max_bytes = oxigraph, args.query_timeout, args.max_result_bytes
+        self.allow_remote = args.allow_remote
+        super().__init__((host, port), Handler)
 
 
-class ProxyHandler(BaseHTTPRequestHandler):
-    """Forwards reads to the internal Oxigraph server under a deadline and a size limit."""
+def sparql_text(path: str, body: bytes, content_type: str) -> str:
+    """The SPARQL in a request: query= and update= of the URL or form, else the whole body."""
+    fields = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+    text = body.decode("utf-8", "replace")
+    if content_type.lower().startswith("application/x-www-form-urlencoded"):
+        for key, values in urllib.parse.parse_qs(text).items():
+            fields.setdefault(key, []).extend(values)
+        text = ""
+    return "\n".join([*fields.get("query", []), *fields.get("update", []), text])
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Every method goes to Oxigraph (which refuses writes); the answer is held until complete."""
 
     protocol_version = "HTTP/1.1"
     server_version = "nlsc-serve"
     timeout = 120  # an idle client connection is closed after this many seconds
     server: Proxy
 
-    def log_message(self, format, *args):  # quiet: no access log
+    def log_message(self, format, *args):  # no access log
         pass
 
-    # -- methods
-
     def do_GET(self):
-        self._forward()
-
-    def do_HEAD(self):
-        self._forward()
-
-    def do_POST(self):
-        if urllib.parse.urlsplit(self.path).path != "/query":
-            return self._refuse()
-        self._forward()
-
-    def _refuse(self):
-        self._drain()
-        self._reply(403, "read-only endpoint: SPARQL Update and Graph Store writes are refused\n")
-
-    do_PUT = do_DELETE = do_PATCH = _refuse
-
-    # -- helpers
-
-    def _length(self) -> int:
         try:
-            return max(0, int(self.headers.get("Content-Length") or 0))
-        except ValueError:
-            return MAX_REQUEST_BYTES + 1  # unreadable: refused as too large, connection closed
+            body = self._request_body()
+            check_remote(sparql_text(self.path, body, self.headers.get("Content-Type", "")), self.server.allow_remote)
+            status, headers, data = self._ask_oxigraph(body)
+        except Refusal as exc:
+            return self._send(exc.status, [("Content-Type", "text/plain; charset=utf-8")] +
+                              ([("Retry-After", "1")] if exc.retry else []), exc.message.encode() + b"\n")
+        except NlscError as exc:  # check_remote
+            return self._send(403, [("Content-Type", "text/plain; charset=utf-8")], f"{exc}\n".encode())
+        self._send(status, headers, data)
 
-    def _drain(self) -> None:
-        length = self._length()
-        if 0 < length <= MAX_REQUEST_BYTES:
-            self.rfile.read(length)
-        elif length or self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
 
-    def _reply(self, status: int, message: str, retry: bool = False) -> None:
-        body = message.encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            if retry:
-                self.send_header("Retry-After", "1")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-        except OSError:
-            self.close_connection = True
-
-    def _write(self, data: bytes) -> None:
-        try:
-            self.wfile.write(data)
-        except OSError as exc:
-            raise ClientGone() from exc
-
-    def _forward(self) -> None:
-        srv = self.server
+    def _request_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
-            return self._reply(411, "send the request with a Content-Length\n")
-        length = self._length()
-        if length > MAX_REQUEST_BYTES:
+            raise Refusal(411, "send the request with a Content-Length")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_REQUEST_BYTES:
             self.close_connection = True
-            return self._reply(413, f"request larger than {MAX_REQUEST_BYTES} bytes\n")
-        body = self.rfile.read(length) if length else None
-        snap = srv.backend.snapshot()
-        if snap is None:
-            return self._reply(503, "the query server is restarting; retry in a moment\n", retry=True)
-        generation, port, proc = snap
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=srv.query_timeout + 30)
+            raise Refusal(413, f"request body larger than {MAX_REQUEST_BYTES} bytes (or unreadable length)")
+        return self.rfile.read(length)
+
+    def _ask_oxigraph(self, body: bytes):
+        """(status, headers, body) from Oxigraph, within the time and size limits."""
+        srv = self.server
+        current = srv.oxigraph.current()
+        if current is None:
+            raise Refusal(503, "the query server is restarting; retry in a moment", retry=True)
+        proc, port = current
         expired = threading.Event()
-
-        def expire():  # the deadline: unblock the reading thread
-            expired.set()
-            try:
-                if upstream.sock is not None:
-                    upstream.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-        timer = threading.Timer(srv.query_timeout, expire)
+        timer = threading.Timer(srv.query_timeout, lambda: (expired.set(), proc.kill()))
         timer.daemon = True
         timer.start()
-        streaming = False  # headers sent to the client, body chunked
+        conn = http.client.HTTPConnection("127.0.0.1", port)
         try:
-            upstream.request(self.command, self.path, body=body, headers=headers)
-            resp = upstream.getresponse()
-            held, size = [], 0
-            while True:
-                data = resp.read1(CHUNK) if self.command != "HEAD" else b""
-                if expired.is_set():
-                    raise TimeoutError
-                if not data:
-                    break
-                size += len(data)
+            conn.request(self.command, self.path, body=body or None,
+                         headers={k: self.headers[k] for k in FORWARDED if k in self.headers})
+            resp = conn.getresponse()
+            data, size = [], 0
+            while chunk := resp.read(CHUNK):
+                size += len(chunk)
                 if size > srv.max_bytes:
-                    raise Overrun(f"query result exceeded the {srv.max_bytes} byte limit (--max-result-bytes); "
-                                  "add a LIMIT or narrow the query\n")
-                if streaming:
-                    self._write(b"%x\r\n%s\r\n" % (len(data), data))
-                    continue
-                held.append(data)
-                if size > SPOOL_BYTES:  # large answer: start streaming
-                    self._send_head(resp, None)
-                    streaming = True
-                    for part in held:
-                        self._write(b"%x\r\n%s\r\n" % (len(part), part))
-                    held = []
-            timer.cancel()
-            if expired.is_set():
-                raise TimeoutError
-            if streaming:
-                self._write(b"0\r\n\r\n")
-            else:
-                whole = b"".join(held)
-                self._send_head(resp, len(whole))
-                if self.command != "HEAD":
-                    self._write(whole)
-        except ClientGone:
-            self.close_connection = True
-        except Overrun as exc:
-            upstream.close()  # Oxigraph stops an answer it cannot write
-            self._fail(streaming, 503, exc.message)
-            self._stop_if_busy(generation, proc, "a query result exceeded the size limit and the server kept computing")
+                    _kill(proc)  # stop the query; the main thread starts a new server
+                    raise Refusal(503, f"query result exceeded the {srv.max_bytes} byte limit "
+                                       "(--max-result-bytes); add a LIMIT or narrow the query")
+                data.append(chunk)
         except (OSError, http.client.HTTPException):
-            if expired.is_set():
-                msg = f"query exceeded the {srv.query_timeout:g} s limit (--query-timeout); it was stopped\n"
-                srv.backend.restart(generation, f"a query exceeded the {srv.query_timeout:g} s limit")
-                self._fail(streaming, 503, msg)
-            elif srv.backend.closed:
-                self._fail(streaming, 503, "the endpoint is shutting down\n")
-            elif srv.backend.was_killed(generation):
-                self._fail(streaming, 503, "the query server was restarted because another query broke a limit; "
-                                           "retry\n", retry=True)
-            elif self._died(proc):
-                srv.backend.restart(generation, f"the Oxigraph server stopped while answering (exit {proc.returncode}"
-                                                "; over the memory cap?)")
-                self._fail(streaming, 503, "the query server stopped while answering (a query probably hit the "
-                                           "--max-memory-mb limit); it has been restarted\n")
-            else:
-                self._fail(streaming, 502, "no valid answer from the query server\n")
+            raise self._lost(proc, expired) from None
         finally:
             timer.cancel()
-            upstream.close()
+            conn.close()
+        if expired.is_set():
+            raise self._lost(proc, expired)
+        headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in DROPPED]
+        return resp.status, headers, b"".join(data)
 
-    def _send_head(self, resp: http.client.HTTPResponse, length: int | None) -> None:
-        try:
-            self.send_response(resp.status, resp.reason)
-            for k, v in resp.getheaders():
-                if k.lower() not in HOP_BY_HOP and k.lower() not in ("server", "date"):
-                    self.send_header(k, v)
-            if length is None:
-                self.send_header("Transfer-Encoding", "chunked")
-            else:
-                self.send_header("Content-Length", str(length))
-            self.end_headers()
-        except OSError as exc:
-            raise ClientGone() from exc
-
-    def _fail(self, streaming: bool, status: int, message: str, retry: bool = False) -> None:
-        """An error answer; after the headers went out, the only signal left is a cut-off body."""
-        if not streaming:
-            return self._reply(status, message, retry)
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)  # no final chunk: the client sees an incomplete answer
-        except OSError:
-            pass
-
-    @staticmethod
-    def _died(proc: subprocess.Popen) -> bool:
+    def _lost(self, proc: subprocess.Popen, expired: threading.Event) -> Refusal:
+        """Why the answer broke off: our deadline, another request's limit, or a crash."""
+        if expired.is_set():
+            _kill(proc)  # (the timer did; wait until it is gone, so the next request waits for the new one)
+            return Refusal(503, f"query exceeded the {self.server.query_timeout:g} s limit (--query-timeout); "
+                                "it was stopped")
         try:
             proc.wait(timeout=1)
         except subprocess.TimeoutExpired:
-            return False
-        return True
+            return Refusal(502, "no valid answer from the query server")
+        if proc.returncode == -signal.SIGKILL:
+            return Refusal(503, "the query server was restarted because another query broke a limit; retry",
+                           retry=True)
+        return Refusal(503, f"the query server stopped while answering (exit {proc.returncode}; a query "
+                            "probably hit the --max-memory-mb limit); it is restarted")
 
-    def _stop_if_busy(self, generation: int, proc: subprocess.Popen, reason: str) -> None:
-        """After an aborted answer: restart the server if it keeps a core busy for the next 0.5 s."""
-        before = _cpu_seconds(proc.pid)
-        time.sleep(0.5)
-        after = _cpu_seconds(proc.pid)
-        if before is None or after is None or after - before > 0.25:
-            self.server.backend.restart(generation, reason)
+    def _send(self, status: int, headers: list, data: bytes) -> None:
+        try:
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
 
 
-# -- the command ---------------------------------------------------------------
+# -- the command ------------------------------------------------------------------------
 
-def _bind_proxy(host: str, port: int, backend: Backend, args) -> Proxy:
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+def bind(host: str, port: int, oxigraph: Oxigraph, args) -> Proxy:
+    """The public socket, bound before anything is loaded so a taken port is refused at once."""
+    if not 0 < port < 65536:
+        raise ServeError(f"--port {port}: not a TCP port number (1-65535)")
     try:
-        return Proxy((host, port), backend, args.query_timeout, args.max_result_bytes, family)
+        return Proxy(host, port, oxigraph, args)
+    except socket.gaierror as exc:
+        raise ServeError(f"--host {host}: cannot resolve ({exc.strerror})") from None
+    except PermissionError:
+        raise ServeError(f"not allowed to listen on {host}:{port} (ports below 1024 need privileges); "
+                         "choose another with --port") from None
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise ServeError(f"port {port} on {host} is already in use; stop whatever listens there "
@@ -627,67 +392,54 @@ def _bind_proxy(host: str, port: int, backend: Backend, args) -> Proxy:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+def banner(trig: Path, seconds: float, counts: dict[str, int], args) -> None:
+    url = base_url(args.host, args.port)
+    print(f"nlsc serve: {trig} loaded in {seconds:.1f} s, read-only")
+    for g in [*map(str, GRAPHS), *sorted(set(counts) - set(map(str, GRAPHS)))]:
+        print(f"  {counts.get(g, 0):>7} triples  <{g}>")
+    print(f"SPARQL endpoint: {url}/query")
+    print(f"Query UI:        {url}/")
+    print(f"Graph Store:     {url}/store?graph=IRI (read only)")
+    memory = f"{args.max_memory_mb} MB" if args.max_memory_mb > 0 else "none"
+    print(f"Limits:          {args.query_timeout:g} s per query, {args.max_result_bytes} bytes per answer, "
+          f"server memory {memory}; SERVICE and LOAD refused")
+    if args.host not in LOOPBACK:
+        print(f"warning: listening on {args.host}, not loopback: the endpoint is reachable from the network",
+              file=sys.stderr)
+    print("Press Ctrl-C to stop.", flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Serve until Ctrl-C or SIGTERM; refusals raise NlscError, reported by nlsc.cli."""
+    """Serve until Ctrl-C or SIGTERM; refusals raise ServeError, reported by nlsc.cli."""
     from .paths import dist_dir, source_root
 
-    host, port = args.host, args.port
-    if args.query_timeout <= 0:
-        raise ServeError("--query-timeout must be more than 0 seconds")
-    if args.max_result_bytes <= 0:
-        raise ServeError("--max-result-bytes must be more than 0")
+    if args.query_timeout <= 0 or args.max_result_bytes <= 0:
+        raise ServeError("--query-timeout and --max-result-bytes must be more than 0")
     trig = dist_trig(dist_dir(args.dist))
     if not args.allow_stale:
         check_fresh(trig, source_root(args.source_root))
-    oxigraph = find_oxigraph(args.oxigraph)
-    check_port(host, port)
-
-    stop = {"signal": None}
-
-    def on_signal(signum, _frame):
-        stop["signal"] = signum
-
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    binary = find_oxigraph(args.oxigraph)
+    stop: list[int] = []  # a plain flag: a lock taken in a signal handler could deadlock
+    old = {s: signal.signal(s, lambda signum, _: stop.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
     tmp = Path(tempfile.mkdtemp(prefix="nlsc-serve-"))
-    backend = Backend(oxigraph, tmp / "store", tmp / "oxigraph.log", args.max_memory_mb)
-    proxy = None
-    thread = None
+    oxigraph = Oxigraph(binary, tmp / "store", tmp / "oxigraph.log", args.max_memory_mb)
+    proxy = thread = None
     try:
+        proxy = bind(args.host, args.port, oxigraph, args)
         t0 = time.perf_counter()
-        res = subprocess.run([oxigraph, "load", "--location", str(backend.store), "--file", str(trig)],
+        res = subprocess.run([binary, "load", "--location", str(tmp / "store"), "--file", str(trig)],
                              capture_output=True, text=True, check=False)
-        if stop["signal"] is not None:
-            return 0
-        if res.returncode != 0:
+        if res.returncode != 0 and not stop:
             raise ServeError(f"loading {trig} into Oxigraph failed:\n{(res.stderr or res.stdout).strip()}")
-        backend.start()
-        counts = _count_graphs(backend.url)
-        proxy = _bind_proxy(host, port, backend, args)
-        thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.2},
-                                  name="nlsc-serve-proxy", daemon=True)
+        if stop:
+            return 0
+        oxigraph.start()
+        thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
         thread.start()
-        seconds = time.perf_counter() - t0
-
-        url = base_url(host, port)
-        out = sys.stdout
-        print(f"nlsc serve: {trig} loaded in {seconds:.1f} s, read-only", file=out)
-        for g in GRAPHS:
-            print(f"  {counts.get(str(g), 0):>7} triples  <{g}>", file=out)
-        for g in sorted(set(counts) - {str(x) for x in GRAPHS}):
-            print(f"  {counts[g]:>7} triples  <{g}>", file=out)
-        print(f"SPARQL endpoint: {url}/query", file=out)
-        print(f"Query UI:        {url}/", file=out)
-        print(f"Graph Store:     {url}/store?graph=IRI (read only)", file=out)
-        memory = f"{args.max_memory_mb} MB" if args.max_memory_mb > 0 else "none"
-        print(f"Limits:          {args.query_timeout:g} s per query, {args.max_result_bytes} bytes per answer, "
-              f"server memory {memory}", file=out)
-        if host not in LOOPBACK:
-            print(f"warning: listening on {host}, not loopback: the endpoint is reachable from the network",
-                  file=sys.stderr)
-        print("Press Ctrl-C to stop.", file=out, flush=True)
-
-        while stop["signal"] is None:
-            backend.supervise(wait=0.2)
+        banner(trig, time.perf_counter() - t0, oxigraph.counts(), args)
+        while not stop:
+            time.sleep(0.05)
+            oxigraph.keep_running()
         print("nlsc serve: stopped", file=sys.stderr, flush=True)
         return 0
     finally:
@@ -695,7 +447,7 @@ def run(args: argparse.Namespace) -> int:
             proxy.shutdown()
         if proxy is not None:
             proxy.server_close()
-        backend.close()
+        oxigraph.stop()
         shutil.rmtree(tmp, ignore_errors=True)
         for s, h in old.items():
             signal.signal(s, h)

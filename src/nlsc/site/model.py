@@ -1,87 +1,21 @@
 """From the RDF to plain, sorted Python values the templates render.
 
 Every fact on the site comes from the graph; the only text kept here is
-presentation: names of reused vocabulary terms (W3C ORG, SKOS, PROV, ...)
-that the ontology does not label itself, and the names of the sections.
+presentation: the names of the sections; the names of reused vocabulary terms
+(W3C ORG, SKOS, PROV, ...) that the ontology does not label itself are data, in
+reused-terms.ttl.
 """
 
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from importlib.resources import files
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS
 
-from ..namespaces import BASE, CV, ID, NLSC, OA, ORG, PREFIXES, SCHEMA
-
-#: names of reused terms the ontology refers to but does not label: (nl, en)
-REUSED_TERMS: dict[URIRef, tuple[str, str]] = {
-    RDF.type: ("type", "type"),
-    RDF.subject: ("onderwerp", "subject"),
-    RDF.predicate: ("eigenschap", "predicate"),
-    RDF.object: ("waarde", "object"),
-    RDFS.seeAlso: ("zie ook", "see also"),
-    RDFS.label: ("label", "label"),
-    SKOS.prefLabel: ("voorkeursnaam", "preferred label"),
-    SKOS.altLabel: ("alternatieve naam", "alternative label"),
-    SKOS.definition: ("definitie", "definition"),
-    SKOS.inScheme: ("in begrippenkader", "in scheme"),
-    SKOS.topConceptOf: ("topbegrip van", "top concept of"),
-    SKOS.hasTopConcept: ("heeft topbegrip", "has top concept"),
-    SKOS.broader: ("breder", "broader"),
-    SKOS.narrower: ("smaller", "narrower"),
-    ORG.hasMember: ("heeft lid", "has member"),
-    ORG.member: ("lid", "member"),
-    ORG.organization: ("organisatie", "organization"),
-    ORG.role: ("rol", "role"),
-    ORG.subOrganizationOf: ("valt onder", "sub-organization of"),
-    ORG.hasSubOrganization: ("heeft onderdeel", "has sub-organization"),
-    ORG.unitOf: ("eenheid van", "unit of"),
-    ORG.hasUnit: ("heeft eenheid", "has unit"),
-    ORG.hasSite: ("heeft vestiging", "has site"),
-    ORG.hasPrimarySite: ("hoofdvestiging", "primary site"),
-    ORG.postIn: ("functie in", "post in"),
-    ORG.hasPost: ("heeft functie", "has post"),
-    ORG.linkedTo: ("verbonden met", "linked to"),
-    PROV.wasDerivedFrom: ("ontleend aan", "derived from"),
-    PROV.wasQuotedFrom: ("geciteerd uit", "quoted from"),
-    PROV.wasAttributedTo: ("toegeschreven aan", "attributed to"),
-    DCTERMS.description: ("beschrijving", "description"),
-    DCTERMS.title: ("titel", "title"),
-    DCTERMS.source: ("bron", "source"),
-    DCTERMS.spatial: ("gebied", "spatial coverage"),
-    DCTERMS.publisher: ("uitgever", "publisher"),
-    DCTERMS.rights: ("rechten", "rights"),
-    DCTERMS.language: ("taal", "language"),
-    DCTERMS.bibliographicCitation: ("bronvermelding", "citation"),
-    FOAF.homepage: ("website", "homepage"),
-    SCHEMA.sameAs: ("zelfde als", "same as"),
-    SCHEMA.url: ("webadres", "URL"),
-    SCHEMA.foundingDate: ("opgericht", "founding date"),
-    SCHEMA.legislationIdentifier: ("identificatie", "legislation identifier"),
-    OA.exact: ("citaat", "exact quote"),
-    OWL.sameAs: ("zelfde als", "same as"),
-    CV.PublicOrganisation: ("overheidsorganisatie", "public organisation"),
-    ORG.Organization: ("organisatie", "organization"),
-    ORG.OrganizationalCollaboration: ("samenwerkingsverband", "organizational collaboration"),
-    ORG.OrganizationalUnit: ("organisatie-eenheid", "organizational unit"),
-    ORG.Post: ("functie", "post"),
-    ORG.Membership: ("lidmaatschap", "membership"),
-    ORG.Role: ("rol", "role"),
-    ORG.Site: ("vestiging", "site"),
-    FOAF.Group: ("groep", "group"),
-    FOAF.Document: ("document", "document"),
-    SKOS.Concept: ("begrip", "concept"),
-    SKOS.ConceptScheme: ("begrippenkader", "concept scheme"),
-    OA.TextQuoteSelector: ("citaat", "text quote"),
-    PROV.Entity: ("entiteit", "entity"),
-    RDF.Statement: ("bewering (reïficatie)", "statement (reification)"),
-    SCHEMA.Legislation: ("regeling", "legislation"),
-    SCHEMA.Place: ("plaats", "place"),
-    SCHEMA.WebPage: ("webpagina", "web page"),
-    DCTERMS.Location: ("locatie", "location"),
-}
+from ..namespaces import BASE, ID, NLSC, ORG, PREFIXES, SCHEMA
 
 #: properties shown in their own section rather than in the relation table
 TEXT_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, RDFS.label, DCTERMS.description, SKOS.definition)
@@ -142,6 +76,16 @@ def text(lit: Literal) -> Text:
 def _pick(values, lang):
     matching = sorted(str(v) for v in values if isinstance(v, Literal) and (v.language or "") == lang)
     return matching[0] if matching else None
+
+
+def _reused_terms() -> dict[URIRef, tuple[str, str]]:
+    """Names of reused terms the ontology refers to but does not label: (nl, en), from reused-terms.ttl."""
+    g = Graph().parse(source=str(files("nlsc.site") / "reused-terms.ttl"), format="turtle")
+    return {term: (_pick(g.objects(term, RDFS.label), "nl"), _pick(g.objects(term, RDFS.label), "en"))
+            for term in sorted(set(g.subjects(RDFS.label, None)))}
+
+
+REUSED_TERMS = _reused_terms()
 
 
 @dataclass
