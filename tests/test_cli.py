@@ -122,7 +122,7 @@ CASES = [
     ("query ask-om-ambtsbericht --dist {dist} --format json", 0, STDOUT, sparql_json),
     ("query shortcut-graph --dist {dist} --format turtle", 0, STDOUT, turtle),
     ("query shortcut-graph --dist {dist} --format table", 0, STDOUT, table),
-    ("query arrangement-without-members-violation --dist {dist} --format csv", 0, STDOUT, lines_of(r"^\w")),
+    ("query single-member-unsourced-violation --dist {dist} --format csv", 0, STDOUT, lines_of(r"^\w")),
     ("query organisations --dist {dist} --format turtle", 2, STDERR, lines_of(r"^nlsc query: .*--format")),
     ("query ask-om-ambtsbericht --dist {dist} --format turtle", 2, STDERR, lines_of(r"^nlsc query: .*--format|no Turtle")),
     ("query shortcut-graph --dist {dist} --format csv", 2, STDERR, lines_of(r"^nlsc query: .*--format turtle")),
@@ -176,7 +176,7 @@ DEBUG_CASES = [
 SERVE_OPTIONS = [
     "--port {port} --host 127.0.0.1 --dist {dist} --source-root {repo} --oxigraph {oxigraph} "
     "--query-timeout 5 --max-result-bytes 1000000 --max-memory-mb 1024",
-    "--port {port} --dist {dist} --allow-stale --timeout-s 5 --max-memory-mb 0",
+    "--port {port} --dist {dist} --allow-stale --timeout-s 5 --max-memory-mb 0 --allow-remote",
 ]
 
 NEEDS_SERVER = ("load ", "query {tmp}/service.rq --dist {dist} --allow-remote")

@@ -38,6 +38,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, SKOS
 
 from .check_queries import CheckFailure, run_checks, store_of
+from .errors import NlscError
 from .namespaces import BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY
 
 HELP = ("validate the data against the SHACL shapes and the check queries "
@@ -52,11 +53,11 @@ _SEVERITY_TITLE = {
     "nl": {SH.Violation: "Overtredingen", SH.Warning: "Waarschuwingen", SH.Info: "Meldingen"},
 }
 
-EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2  # as in nlsc.cli
 
 
-class UnusableInput(Exception):
-    """Sources or shapes cannot be read."""
+class UnusableInput(NlscError):
+    """Sources or shapes cannot be read (exit 2; nlsc.cli reports it, with a traceback under --debug)."""
 
 
 # --------------------------------------------------------------------------- inputs
@@ -375,13 +376,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve() if getattr(args, "root", None) else None
-    try:
-        shapes_folder = Path(args.shapes).resolve() if getattr(args, "shapes", None) else shapes_dir(root)
-        shapes = load_shapes(shapes_folder)
-        dataset = load_sources(root)
-    except UnusableInput as exc:
-        print(f"nlsc validate: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
+    shapes_folder = Path(args.shapes).resolve() if getattr(args, "shapes", None) else shapes_dir(root)
+    shapes = load_shapes(shapes_folder)
+    dataset = load_sources(root)
     checks = (root or repo_root()) / "queries" / "checks"
     result = validate(dataset, shapes=shapes, inference=getattr(args, "inference", "none"), lang=args.lang,
                       checks=checks if checks.is_dir() else None)
