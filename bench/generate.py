@@ -32,7 +32,7 @@ Output (a source root that `nlsc build --source-root` accepts):
     ontology/, shapes/, queries/       copied
     data/**/*.ttl                      generated (same file names as the template)
     data/source/samenwerking-nationaal.txt   synthetic page: every oa:exact, verbatim
-    shared/reference/identifiers.csv   the synthetic identifiers (set NLSC_SHARED=OUT/shared)
+    data/reference/identifiers.csv     the synthetic identifiers (the table the check stage reads)
 
 Deterministic: the same template, scale and seed give byte-identical output.
 """
@@ -63,6 +63,7 @@ SHARED_KINDS = {"bron", "begrippenkader", "instrument", "sector", "dreiging", "a
 SHARED_FILES = ("vocabularies/", "source/page.ttl")
 IDENTIFIER_PROPERTIES = (SDO.sameAs, RDFS.seeAlso, NLSC_OIN, SDO.legislationIdentifier, FOAF.homepage)
 SOURCE_TEXT = Path("data") / "source" / "samenwerking-nationaal.txt"
+REFERENCE_TABLE = Path("data") / "reference" / "identifiers.csv"
 SCHEMA_LEGISLATION = URIRef("https://schema.org/Legislation")
 
 _DIGITS = re.compile(r"\d{3,}")
@@ -315,8 +316,10 @@ def generate(source_root: Path, out: Path, scale: int, seed: int = 9, quiet: boo
         "Synthetic page text: every oa:exact of the generated passages, one per line.\n", encoding="utf-8")
 
     # the synthetic reference table
-    ref = out / "shared" / "reference" / "identifiers.csv"
+    ref = out / REFERENCE_TABLE
     ref.parent.mkdir(parents=True, exist_ok=True)
+    (ref.parent / "README.md").write_text(
+        "Synthetic reference table: every identifier of the generated data, one per row.\n", encoding="utf-8")
     with ref.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["entity", "label_nl", "scheme", "value", "source", "confidence"])

@@ -1,7 +1,5 @@
 """Benchmark the nlsc build and the bundled queries on synthetic landscapes.
 
-    NLSC_SHARED is set per scale by this script (a synthetic reference table).
-
     python bench/run.py                          # all: floor, real build, x1 x10 x100 x1000
     python bench/run.py --scales 1,10 --runs 5   # a subset
     python bench/run.py --quick                  # x1 and x10, 3 runs: a smoke test
@@ -193,8 +191,7 @@ def _remove(folders: list) -> None:
     time.sleep(60)
 
 
-def run_stages(root: Path, shared: Path, runs: int, timeout: float, log) -> dict:
-    env = {**os.environ, "NLSC_SHARED": str(shared)}
+def run_stages(root: Path, runs: int, timeout: float, log) -> dict:
     per_run, walls, notes, used = [], [], [], []
     for i in range(runs):
         dist = Path(tempfile.mkdtemp(prefix="dist-", dir=root.parent))  # on the --work file system
@@ -203,7 +200,7 @@ def run_stages(root: Path, shared: Path, runs: int, timeout: float, log) -> dict
         stages: dict = {}
         total = None
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
             stdout, timed_out, rc, err = proc.stdout, False, proc.returncode, proc.stderr
         except subprocess.TimeoutExpired as exc:
             stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
@@ -478,7 +475,7 @@ def main(argv=None) -> int:
         runs = runs_at.get(scale, args.runs)
         if runs:
             log(f"  build stages, {runs} run(s), limit {args.timeout:.0f} s each")
-            entry["build"] = run_stages(root, root / "shared", runs, args.timeout, log)
+            entry["build"] = run_stages(root, runs, args.timeout, log)
         else:
             entry["build"] = {"runs_requested": 0}
             entry["note"] = "no build run at this scale (see README: the queries and the N-Triples load are what is measured)"

@@ -90,16 +90,15 @@ def mini_copy(tmp_path) -> Path:
     return target
 
 
-def synthetic_union(target: Path, monkeypatch, scale: int, seed: int):
+def synthetic_union(target: Path, scale: int, seed: int):
     """The asserted union of a bench/generate.py landscape written into `target`
-    (with NLSC_SHARED pointing at its reference table), loaded by nlsc.load."""
+    (with its own data/reference/identifiers.csv), loaded by nlsc.load."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     gen.generate(REPO, target, scale, seed=seed, quiet=True)
-    monkeypatch.setenv("NLSC_SHARED", str(target / "shared"))
     from nlsc.load import load
     from nlsc.paths import layout
 

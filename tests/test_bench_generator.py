@@ -60,12 +60,11 @@ def test_x2_grows_and_keeps_shared_parts(tmp_path):
     assert any(str(s).endswith("/organisatie/aivd-s1") for s in g.subjects())
 
 
-def test_x1_passes_check_and_shapes(generated, monkeypatch):
+def test_x1_passes_check_and_shapes(generated):
     from nlsc.load import load
     from nlsc.paths import layout
 
     root, _ = generated
-    monkeypatch.setenv("NLSC_SHARED", str(root / "shared"))
     lay = layout(root)
     src = load(lay)
     try:

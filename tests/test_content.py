@@ -9,7 +9,6 @@ their statement nodes.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from pathlib import Path
 
@@ -24,10 +23,6 @@ from nlsc.paths import layout
 ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/nlsc/id/"
 PAGE_TEXT = (ROOT / "data" / "source" / "samenwerking-nationaal.txt").read_text(encoding="utf-8")
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("NLSC_SHARED", ROOT.parent / "shared"))
 
 
 @pytest.fixture(scope="module")
@@ -259,12 +254,7 @@ def test_a_misspelt_reused_term_is_caught():
 
 
 def reference_rows() -> list[dict]:
-    path = shared_dir() / "reference" / "identifiers.csv"
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"reference table missing in CI: {path}")
-        pytest.skip(f"reference table not found at {path} (set NLSC_SHARED)")
-    with path.open(encoding="utf-8") as fh:
+    with layout(ROOT).reference_table.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -33,8 +33,8 @@ def test_real_data(source_graphs):
     assert len(inferred) > 100
 
 
-def test_synthetic_landscape(tmp_path, monkeypatch):
-    inferred = same_inferences(synthetic_union(tmp_path / "x2", monkeypatch, 2, seed=3))
+def test_synthetic_landscape(tmp_path):
+    inferred = same_inferences(synthetic_union(tmp_path / "x2", 2, seed=3))
     assert len(inferred) > 300
 
 

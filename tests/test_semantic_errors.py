@@ -9,14 +9,13 @@ as it was.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import IN_CI, REPO, run_cli
+from conftest import REPO, run_cli
 
 SOURCE_FOLDERS = ("ontology", "data", "shapes", "queries")
 
@@ -145,48 +144,48 @@ def test_debug_shows_the_traceback(tmp_path):
     assert "Traceback" in res.stderr and "SemanticError" in res.stderr
 
 
-def test_reference_table_is_present_in_ci():
-    from nlsc.check import reference_table, reference_table_candidates
+def test_the_repository_holds_the_reference_table():
+    from nlsc.check import reference_table
     from nlsc.paths import layout
 
-    lay = layout(REPO)
-    if reference_table(lay) is None:
-        where = ", ".join(map(str, reference_table_candidates(lay)))
-        if IN_CI:
-            pytest.fail(f"the reference table must be present in CI (looked for {where}; set NLSC_SHARED)")
-        pytest.skip(f"reference table not found ({where})")
+    values, citations = reference_table(layout(REPO))
+    assert "00000004000000034000" in values  # the OM's OIN
+    assert "http://www.wikidata.org/entity/Q2491421" in values  # a QID, as the data writes it
+    assert any("Staatscourant 2020 nr. 30702" in c for c in citations)
 
 
-def test_absent_reference_table_skips_the_identifier_check_with_a_note(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("edit,message,line", [
+    (None, "reference table not found", None),
+    ("entity,label_nl,kind,identifier\nom,OM,oin,00000004000000034000\n", "no column scheme, value", 1),
+    (b"entity,label_nl,scheme,value\nom,\xff,oin,1\n", "not valid UTF-8", 2),
+], ids=["missing", "wrong-columns", "not-utf8"])
+def test_an_unusable_reference_table_is_a_source_error(edit, message, line, tmp_path, previous_dist):
+    root = copy_sources(tmp_path / "src")
+    table = root / "data" / "reference" / "identifiers.csv"
+    if edit is None:
+        table.unlink()
+    elif isinstance(edit, bytes):
+        table.write_bytes(edit)
+    else:
+        table.write_text(edit, encoding="utf-8")
+    before = snapshot(previous_dist)
+    res = run_cli("build", "--source-root", str(root), "--dist", str(previous_dist), "-q")
+    assert res.returncode == 2, res.stderr
+    where = "data/reference/identifiers.csv" + (f":{line}" if line else "")
+    assert f"{where}: " in res.stderr and message in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+    assert snapshot(previous_dist) == before
+
+
+def test_the_table_of_the_source_root_is_the_one_read(tmp_path):
     from nlsc.check import problems
     from nlsc.load import load
     from nlsc.paths import layout
 
     root = copy_sources(tmp_path / "src")
-    inject(root, CASES[6])  # an identifier that is not in the table
-    monkeypatch.setenv("NLSC_SHARED", str(tmp_path / "nowhere"))
+    inject(root, CASES[6])  # an ROO page that is not in the table
     lay = layout(root)
-    found = problems(load(lay), lay)
-    assert found == []
-    assert "identifiers not checked" in capsys.readouterr().err
-
-
-def test_nlsc_shared_points_at_the_table(tmp_path, monkeypatch):
-    from nlsc.check import problems, reference_table_candidates
-    from nlsc.load import load
-    from nlsc.paths import layout
-
-    table = REPO.parent / "shared" / "reference" / "identifiers.csv"
-    if os.environ.get("NLSC_SHARED"):
-        table = Path(os.environ["NLSC_SHARED"]) / "reference" / "identifiers.csv"
-    if not table.is_file():
-        pytest.skip("reference table not available")
-    shared = tmp_path / "elsewhere"
-    (shared / "reference").mkdir(parents=True)
-    shutil.copy(table, shared / "reference" / "identifiers.csv")
-    monkeypatch.setenv("NLSC_SHARED", str(shared))
-    root = copy_sources(tmp_path / "src")
-    inject(root, CASES[6])
-    lay = layout(root)
-    assert reference_table_candidates(lay) == [shared / "reference" / "identifiers.csv"]
     assert [p.kind for p in problems(load(lay), lay)] == ["unknown identifier"]
+    with (root / "data" / "reference" / "identifiers.csv").open("a", encoding="utf-8") as fh:
+        fh.write("aivd,AIVD,roo,https://organisaties.overheid.nl/9634/aivd,a test,high\n")
+    assert problems(load(lay), lay) == []

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -51,8 +52,8 @@ MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = Namespace("http://www.w3.org/ns/shacl-test#")
 
 
-def external_shapes_dir() -> Path:
-    return Path(os.environ.get("NLSC_EXTERNAL_SHAPES", ROOT.parent / "shared" / "external-shapes"))
+#: the official shapes, copied unmodified (tests/external-shapes/README.md)
+EXTERNAL_SHAPES = ROOT / "tests" / "external-shapes"
 
 
 # --------------------------------------------------------------------------- shared inputs
@@ -129,15 +130,21 @@ def keys(result_findings) -> set:
     return {(*f.key, str(f.severity), str(f.shape)) for f in result_findings}
 
 
+def test_official_shapes_are_the_unmodified_copies():
+    sums = (EXTERNAL_SHAPES / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    recorded = dict(reversed(line.split("  ", 1)) for line in sums)
+    assert set(recorded) == {p.name for p in EXTERNAL_SHAPES.glob("*.ttl")}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((EXTERNAL_SHAPES / name).read_bytes()).hexdigest() == digest, name
+
+
 # --------------------------------------------------------------------------- the shapes graph
 
 
 def test_shapes_conform_to_shacl_shacl(shapes):
     from pyshacl import validate as shacl_validate
 
-    meta = external_shapes_dir() / "shacl-shacl.ttl"
-    if not meta.is_file():
-        pytest.fail(f"{meta} is missing (set NLSC_EXTERNAL_SHAPES)")
+    meta = EXTERNAL_SHAPES / "shacl-shacl.ttl"
     conforms, _, text = shacl_validate(shapes, shacl_graph=Graph().parse(meta))
     assert conforms, text
 
@@ -358,9 +365,7 @@ PROFILE_DEVIATIONS: dict = {
 
 
 def profile_findings(graphs, name: str):
-    path = external_shapes_dir() / name
-    if not path.is_file():
-        pytest.fail(f"{path} is missing (set NLSC_EXTERNAL_SHAPES)")
+    path = EXTERNAL_SHAPES / name
     data, ontology = graphs
     return validate((data, ontology), shapes=Graph().parse(path), extra_ontology=Graph()).findings
 

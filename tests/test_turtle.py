@@ -72,8 +72,8 @@ def test_every_resource_page(source_graphs):
         same_as_rdflib(cbd(union, s), PREFIXES)
 
 
-def test_synthetic_landscape(tmp_path, monkeypatch):
-    union = synthetic_union(tmp_path / "x2", monkeypatch, 2, seed=5)
+def test_synthetic_landscape(tmp_path):
+    union = synthetic_union(tmp_path / "x2", 2, seed=5)
     same_as_rdflib(union, prefixes_for(union))
 
 

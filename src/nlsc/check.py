@@ -18,28 +18,28 @@ place the culprit is written. Checked:
 * quote not in source - an oa:exact that is not verbatim in data/source/samenwerking-nationaal.txt;
 * unknown identifier - schema:sameAs, rdfs:seeAlso, nlsc:oin, schema:legislationIdentifier or
                       foaf:homepage in data/context/ whose value is not in the reference table
-                      (../shared/reference/identifiers.csv, or $NLSC_SHARED/reference/...);
-                      skipped with a note when the table is absent;
+                      (data/reference/identifiers.csv of the source root; a missing or
+                      unreadable table is a SourceError, exit 2);
 * missing language tag / unknown language tag / wrong datatype / ill-typed literal.
 """
 
 from __future__ import annotations
 
 import csv
-import os
+import io
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import (DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD)
 
-from .errors import NlscError
+from .errors import NlscError, SourceError
 from .namespaces import ASSERTED_GRAPHS, CV, GRAPH_CONTEXT, GRAPH_ONTOLOGY, ID, NLSC, OA
 
 SOURCE_TEXT = Path("data") / "source" / "samenwerking-nationaal.txt"
-REFERENCE_TABLE = Path("reference") / "identifiers.csv"
+#: the columns of the reference table the check reads
+REFERENCE_COLUMNS = ("scheme", "value")
 
 #: vocabularies whose classes may be used as rdf:type (rdflib's closed namespaces)
 KNOWN_VOCABULARIES = (ORG, PROV, SKOS, DCTERMS, SDO, FOAF, DCAT, OWL, RDF, RDFS)
@@ -398,14 +398,7 @@ class _Checker:
 
     # 5. identifiers against the reference table
     def identifiers(self) -> None:
-        table = reference_table(self.lay)
-        if table is None:
-            if not self.quiet:
-                print("check: identifiers not checked: reference table not found "
-                      f"(looked for {', '.join(str(p) for p in reference_table_candidates(self.lay))}; set NLSC_SHARED)",
-                      file=sys.stderr)
-            return
-        values, citations = table
+        values, citations = reference_table(self.lay)
         g = self.src.graph(GRAPH_CONTEXT)
         files = self.graph_files[GRAPH_CONTEXT]
         pairs = [(s, p, o) for p in IDENTIFIER_PROPERTIES for s, o in g.subject_objects(p)]
@@ -475,41 +468,37 @@ class _Checker:
 # --------------------------------------------------------------------------- the reference table
 
 
-def reference_table_candidates(layout) -> list[Path]:
-    env = os.environ.get("NLSC_SHARED")
-    if env:
-        return [Path(env) / REFERENCE_TABLE]
-    out = [Path(layout.root).resolve().parent / "shared" / REFERENCE_TABLE]
+def reference_table(layout) -> tuple[set[str], list[str]]:
+    """(accepted identifier values, values of legal-instrument rows) of the source
+    root's table; SourceError (exit 2) when it is missing or unusable."""
+    path = layout.reference_table
+    shown = layout.relative(path)
     try:
-        from .paths import repo_root
-
-        repo = repo_root()
-        if repo is not None:
-            out.append(repo.resolve().parent / "shared" / REFERENCE_TABLE)
-    except Exception:  # pragma: no cover - paths without repo_root
-        pass
-    return list(dict.fromkeys(out))
-
-
-def reference_table(layout) -> tuple[set[str], list[str]] | None:
-    """(accepted identifier values, values of legal-instrument rows) or None if absent."""
-    for path in reference_table_candidates(layout):
-        if path.is_file():
-            break
-    else:
-        return None
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise SourceError(shown, "reference table not found: the identifier check needs it "
+                                 "(see data/reference/README.md)") from None
+    except OSError as exc:
+        raise SourceError(shown, f"cannot read the reference table: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise SourceError(shown, f"the reference table is not valid UTF-8 (byte {exc.start})", line) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in REFERENCE_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise SourceError(shown, f"the reference table has no column {', '.join(missing)} "
+                                 f"(header: {','.join(reader.fieldnames or []) or 'empty'})", 1)
     values: set[str] = set()
     citations: list[str] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            scheme, value = (row.get("scheme") or "").strip(), (row.get("value") or "").strip()
-            if not value:
-                continue
-            if scheme == "wikidata":
-                values.update({f"http://www.wikidata.org/entity/{value}", f"https://www.wikidata.org/wiki/{value}"})
-            elif scheme == "legal-instrument":
-                citations.append(value)
-            values.add(value)
+    for row in reader:
+        scheme, value = (row.get("scheme") or "").strip(), (row.get("value") or "").strip()
+        if not value:
+            continue
+        if scheme == "wikidata":
+            values.update({f"http://www.wikidata.org/entity/{value}", f"https://www.wikidata.org/wiki/{value}"})
+        elif scheme == "legal-instrument":
+            citations.append(value)
+        values.add(value)
     return values, citations
 
 

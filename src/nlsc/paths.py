@@ -26,6 +26,11 @@ class SourceLayout:
         return self.root / "data" / "context"
 
     @property
+    def reference_table(self) -> Path:
+        """The checked identifiers (data/reference/README.md) the check stage compares with."""
+        return self.root / "data" / "reference" / "identifiers.csv"
+
+    @property
     def shapes(self) -> Path:
         return self.root / "shapes"
 
