@@ -33,6 +33,7 @@ Output (a source root that `nlsc build --source-root` accepts):
     data/**/*.ttl                      generated (same file names as the template)
     data/source/samenwerking-nationaal.txt   synthetic page: every oa:exact, verbatim
     data/reference/identifiers.csv     the synthetic identifiers (the table the check stage reads)
+    shared/reference/identifiers.csv   the same table, for builds that read NLSC_SHARED=OUT/shared
 
 Deterministic: the same template, scale and seed give byte-identical output.
 """
@@ -63,7 +64,9 @@ SHARED_KINDS = {"bron", "begrippenkader", "instrument", "sector", "dreiging", "a
 SHARED_FILES = ("vocabularies/", "source/page.ttl")
 IDENTIFIER_PROPERTIES = (SDO.sameAs, RDFS.seeAlso, NLSC_OIN, SDO.legislationIdentifier, FOAF.homepage)
 SOURCE_TEXT = Path("data") / "source" / "samenwerking-nationaal.txt"
-REFERENCE_TABLE = Path("data") / "reference" / "identifiers.csv"
+#: the reference table: in the source root (the build after issue 15) and in
+#: shared/ (b4a96f0 and before read it via NLSC_SHARED=OUT/shared)
+REFERENCE_TABLES = (Path("data") / "reference" / "identifiers.csv", Path("shared") / "reference" / "identifiers.csv")
 SCHEMA_LEGISLATION = URIRef("https://schema.org/Legislation")
 
 _DIGITS = re.compile(r"\d{3,}")
@@ -315,16 +318,14 @@ def generate(source_root: Path, out: Path, scale: int, seed: int = 9, quiet: boo
     (out / "data" / "source" / "README.md").write_text(
         "Synthetic page text: every oa:exact of the generated passages, one per line.\n", encoding="utf-8")
 
-    # the synthetic reference table
-    ref = out / REFERENCE_TABLE
-    ref.parent.mkdir(parents=True, exist_ok=True)
-    (ref.parent / "README.md").write_text(
-        "Synthetic reference table: every identifier of the generated data, one per row.\n", encoding="utf-8")
-    with ref.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["entity", "label_nl", "scheme", "value", "source", "confidence"])
-        for original, new in sorted(set(rows)):
-            w.writerow(["synthetic", "", "synthetic", new, f"bench/generate.py from {original}", "high"])
+    # the synthetic reference table, where either build reads it
+    for ref in REFERENCE_TABLES:
+        (out / ref).parent.mkdir(parents=True, exist_ok=True)
+        with (out / ref).open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["entity", "label_nl", "scheme", "value", "source", "confidence"])
+            for original, new in sorted(set(rows)):
+                w.writerow(["synthetic", "", "synthetic", new, f"bench/generate.py from {original}", "high"])
     counts = {"scale": scale, "seed": seed, "triples_written": triples, "passages": len(lines),
               "identifiers": len(set(rows)), "files": len(files)}
     if not quiet:

@@ -41,6 +41,13 @@ def test_deterministic(generated):
     assert _digest(a) == _digest(b)
 
 
+def test_reference_table_where_either_build_reads_it(generated):
+    root, _ = generated
+    tables = [root / "data" / "reference" / "identifiers.csv", root / "shared" / "reference" / "identifiers.csv"]
+    assert tables[0].read_bytes() == tables[1].read_bytes()
+    assert len(tables[0].read_text(encoding="utf-8").splitlines()) > 1  # a header and rows
+
+
 def test_seed_changes_output(tmp_path):
     gen = _generator()
     gen.generate(REPO, tmp_path / "s1", 1, seed=1, quiet=True)
