@@ -249,3 +249,21 @@ def test_check_query_row_fails_the_build(tmp_path):
     assert "check inverse-mismatch-violation" in message
     assert "<https://w3id.org/nlsc/id/organisatie/aivd>" in message and "org#unitOf>" in message
     assert not dist.exists() and not list(tmp_path.glob(".dist*"))
+
+
+def test_a_shape_the_engine_cannot_run_names_its_file(tmp_path):
+    """A misspelt SHACL term parses as Turtle but the engine refuses it: exit 2, the file named."""
+    import shutil
+
+    root = tmp_path / "src"
+    for name in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(REPO / name, root / name)
+    shapes = root / "shapes" / "recommended.ttl"
+    shapes.write_text(shapes.read_text("utf-8").replace("sh:property", "sh:Zroperty", 1), encoding="utf-8")
+    for command in (["build", "--source-root", str(root), "--dist", str(tmp_path / "dist"), "-q"],
+                    ["validate", "--root", str(root)]):
+        r = run_cli(*command)
+        assert r.returncode == 2, r.stderr
+        assert "shapes/recommended.ttl: SHACL validation could not run: " in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+    assert not (tmp_path / "dist").exists()

@@ -30,7 +30,7 @@ from .publish import discard, source_commit, staging_dir, swap, write_build_note
 from .reason import infer
 from .serialise import turtle, write_all
 from .site import build_site
-from .validate import UnusableInput, load_shapes, validate
+from .validate import UnusableInput, load_shapes, shapes_file_naming, validate
 
 
 @dataclass
@@ -98,8 +98,9 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None
     checks = lay.queries / "checks"
     try:
         result = validate(src.dataset, shapes=shapes, checks=checks if checks.is_dir() else None)
-    except UnusableInput as exc:  # a shape the engine cannot run
-        raise NlscError(str(exc)) from exc
+    except UnusableInput as exc:  # a shape the engine cannot run: name the file that holds it
+        where = shapes_file_naming(lay.shapes, str(exc))
+        raise (SourceError(lay.relative(where), str(exc)) if where else NlscError(str(exc))) from exc
     if not result.conforms:
         raise ValidationFailure("SHACL validation failed:\n" + result.report_text.rstrip())
     _say(quiet, "validate: conforms")

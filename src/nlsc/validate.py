@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -95,6 +96,17 @@ def load_shapes(directory: Path | None = None) -> Graph:
     g = _parse(files)
     g.bind("nlscsh", SHAPE_NS)
     return g
+
+
+def shapes_file_naming(directory: Path, message: str) -> Path | None:
+    """The shapes file that describes the first IRI an engine's message names
+    (the error path only: each file is parsed again)."""
+    named = re.search(r"<([^<>\s]+)>", message)
+    if named:
+        for path in sorted(directory.glob("*.ttl")):
+            if (URIRef(named.group(1)), None, None) in _parse([path]):
+                return path
+    return None
 
 
 def load_sources(root: Path | None = None) -> Dataset:
@@ -264,18 +276,21 @@ def validate(
     shapes = shapes if shapes is not None else load_shapes()
     ont = ontology + extra_ontology if extra_ontology is not None else ontology
     started = time.perf_counter()
-    _, report, _ = shacl_validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=ont,
-        inference=None if inference == "none" else inference,
-        abort_on_first=False,
-        allow_infos=True,
-        allow_warnings=True,
-        meta_shacl=False,
-        advanced=False,
-        inplace=False,
-    )
+    try:
+        _, report, _ = shacl_validate(
+            data,
+            shacl_graph=shapes,
+            ont_graph=ont,
+            inference=None if inference == "none" else inference,
+            abort_on_first=False,
+            allow_infos=True,
+            allow_warnings=True,
+            meta_shacl=False,
+            advanced=False,
+            inplace=False,
+        )
+    except NotImplementedError as exc:  # pyshacl-turbo on a term it does not know (e.g. a misspelt sh:property)
+        raise UnusableInput(f"SHACL validation could not run: {exc}") from exc
     if not isinstance(report, Graph):  # an engine hands back its exception when a shape fails to run
         raise UnusableInput(f"SHACL validation could not run: {report}")
     failed = tuple(run_checks(store_of({GRAPH_DATA: data, GRAPH_ONTOLOGY: ontology}), checks)) if checks else ()
@@ -380,8 +395,12 @@ def run(args: argparse.Namespace) -> int:
     shapes = load_shapes(shapes_folder)
     dataset = load_sources(root)
     checks = (root or repo_root()) / "queries" / "checks"
-    result = validate(dataset, shapes=shapes, inference=getattr(args, "inference", "none"), lang=args.lang,
-                      checks=checks if checks.is_dir() else None)
+    try:
+        result = validate(dataset, shapes=shapes, inference=getattr(args, "inference", "none"), lang=args.lang,
+                          checks=checks if checks.is_dir() else None)
+    except UnusableInput as exc:  # a shape the engine cannot run: name the file that holds it
+        where = shapes_file_naming(shapes_folder, str(exc))
+        raise UnusableInput(f"{where}: {exc}" if where else str(exc)) from exc
     fmt = getattr(args, "format", "text")
     if fmt == "turtle":  # the sh:ValidationReport; the check queries' rows, which it cannot hold, go to stderr
         result.report_graph.bind("sh", SH)
