@@ -90,16 +90,12 @@ def test_builds_are_byte_identical(tmp_path):
 
 def _thresholds(monkeypatch, *, parallel: bool):
     """Force one of the two paths: everything in one process, or what large
-    landscapes do (validation beside serialisation, the distributions and the
-    resource pages from two forked workers)."""
+    landscapes do (the checks beside the reasoner, validation beside serialisation
+    and the resource pages, in forked processes)."""
     import nlsc.pipeline
-    import nlsc.serialise
-    import nlsc.site
 
     at = 0 if parallel else 10**12
     monkeypatch.setattr(nlsc.pipeline, "CONCURRENT_FROM", at)
-    monkeypatch.setattr(nlsc.serialise, "PARALLEL_FROM", at)
-    monkeypatch.setattr(nlsc.site._ResourcePages, "PARALLEL_FROM", at)
     monkeypatch.setattr("nlsc.forked.workers", lambda: 2)
 
 
@@ -107,13 +103,10 @@ def test_serial_and_parallel_builds_are_byte_identical(dist, tmp_path, monkeypat
     """The session's dist/ takes the parallel path (the real dataset is above every
     threshold); one process alone must write the same bytes."""
     import nlsc.pipeline
-    import nlsc.serialise
-    import nlsc.site
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    assert 2000 >= max(nlsc.pipeline.CONCURRENT_FROM, nlsc.serialise.PARALLEL_FROM)
-    assert 200 >= nlsc.site._ResourcePages.PARALLEL_FROM
+    assert 2000 >= nlsc.pipeline.CONCURRENT_FROM
     _thresholds(monkeypatch, parallel=False)
     build(layout(REPO), tmp_path / "dist", quiet=True)
     a, b = _snapshot(dist), _snapshot(tmp_path / "dist")

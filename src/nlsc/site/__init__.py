@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import partial
 import re
 import shutil
 from collections import defaultdict
@@ -32,7 +31,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
 from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA
-from .. import forked
+from ..serialise import readable_turtle
 from . import conneg
 from .diagram import diagram, inline
 from .model import Names, Text, asserted_union, doc_path, in_id_space, ontology_graph, rel
@@ -124,7 +123,7 @@ def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
     if fmt == "nt":
         return writers.ntriples(g)
     if fmt == "xml":
-        return writers.rdfxml(g, reread=False)
+        return writers.rdfxml(g)
     if fmt == "turtle":
         return writers.turtle(g)
     # JSON-LD with its context embedded, compacted from sorted N-Triples
@@ -255,7 +254,9 @@ class _Site:
         _write(out / "def" / "index.html", odoc)
         full_context = jsonld_context(union)
         for ext, fmt in RDF_FORMATS.items():
-            _write(out / "def" / f"nlsc.{ext}", serialise(ontology, fmt, _context_for(full_context, ontology)))
+            data = (readable_turtle(ontology) if ext == "ttl"  # the same bytes as dist/nlsc-ontology.ttl
+                    else serialise(ontology, fmt, _context_for(full_context, ontology)))
+            _write(out / "def" / f"nlsc.{ext}", data)
         self.builder = PageBuilder(union, self.names, term_anchors(odoc))
 
         # static files
@@ -316,12 +317,7 @@ class _Site:
 
 
 class _ResourcePages:
-    """One HTML page and four RDF files per resource. Each page depends on the
-    graph alone, so with many resources they are written by forked workers
-    (nlsc.forked)."""
-
-    #: below this many resources a second process costs more than it saves
-    PARALLEL_FROM = 100
+    """One HTML page and four RDF files per resource."""
 
     def __init__(self, union, out: Path, full_context: dict, builder, template):
         self.union, self.out, self.full_context = union, out, full_context
@@ -345,14 +341,7 @@ class _ResourcePages:
         return ctx["path"]
 
     def write_all(self, subjects: list) -> list[str]:
-        parallel = len(subjects) >= self.PARALLEL_FROM
-        size = -(-len(subjects) // (forked.workers() * 4)) if parallel else max(len(subjects), 1)
-        chunks = [subjects[i:i + size] for i in range(0, len(subjects), size)]
-        done = forked.run_all([partial(self._write_chunk, c) for c in chunks], parallel=parallel)
-        return [path for paths in done for path in paths]
-
-    def _write_chunk(self, chunk: list) -> list[str]:
-        return [self.write(r) for r in chunk]
+        return [self.write(r) for r in subjects]
 
 
 def _site_links(here: str) -> dict:
