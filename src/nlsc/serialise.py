@@ -15,7 +15,7 @@ from rdflib import Dataset, Graph
 from . import jsonld as jl
 from . import rdfwrite
 from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, bind_prefixes, prefixes_for
-from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Quads, canonical
+from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Quads, canonical, used_prefixes
 
 #: name -> (media type, EU file-type code, title) for each distribution
 DISTRIBUTIONS = {
@@ -38,9 +38,10 @@ def _write(path: Path, data: bytes) -> None:
 def _one_graph(graph: Graph, fmt, prefixes: dict | None) -> bytes:
     """`graph` in `fmt`, abbreviated with `prefixes` (default: the project's and one per
     kind of resource in the graph)."""
-    if fmt != N_TRIPLES and prefixes is None:
-        prefixes = prefixes_for(graph)
-    return rdfwrite.write(canonical(Quads().of(graph)), fmt, prefixes)
+    quads = canonical(Quads().of(graph))
+    if fmt == N_TRIPLES:
+        return rdfwrite.write(quads, fmt)
+    return rdfwrite.write(quads, fmt, used_prefixes(quads, prefixes or prefixes_for(graph)))
 
 
 def turtle(graph: Graph, prefixes: dict | None = None) -> bytes:
@@ -64,11 +65,25 @@ def rdfxml(graph: Graph, prefixes: dict | None = None) -> bytes:
     return _one_graph(graph, RDF_XML, prefixes)
 
 
+class ManyGraphs:
+    """Many small graphs (the site's resource pages), each written in several formats:
+    one term cache and one prefix table for all, each graph converted and its blank
+    nodes labelled once."""
+
+    def __init__(self, prefixes: dict):
+        self.terms, self.prefixes = Quads(), prefixes
+
+    def write(self, graph: Graph, formats: tuple) -> list[bytes]:
+        quads = canonical(self.terms.of(graph))
+        prefixes = used_prefixes(quads, self.prefixes)
+        return [rdfwrite.write(quads, fmt, prefixes) for fmt in formats]
+
+
 def _dataset_quads(ds: Dataset) -> list:
     """The asserted and inferred graphs of `ds` as canonical pyoxigraph quads, labelled
     together (so a blank node has one label in every file)."""
     quads = Quads()
-    return list(canonical(q for iri in GRAPHS_WITH_INFERRED for q in quads.of(ds.graph(iri), str(iri))))
+    return canonical(q for iri in GRAPHS_WITH_INFERRED for q in quads.of(ds.graph(iri), str(iri)))
 
 
 def _in(quads: list, graphs) -> list:
@@ -85,7 +100,8 @@ def nquads(ds: Dataset) -> bytes:
 
 def trig(ds: Dataset, prefixes: dict | None = None) -> bytes:
     """TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED."""
-    return rdfwrite.write(_dataset_quads(ds), TRIG, prefixes or PREFIXES, order=_GRAPH_ORDER)
+    quads = _dataset_quads(ds)
+    return rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes or PREFIXES), order=_GRAPH_ORDER)
 
 
 def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
@@ -98,16 +114,17 @@ def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
     prefixes = prefixes_for(with_inferred)
     context_doc = jl.build_context(union, prefixes)
     quads = _dataset_quads(ds)
-    asserted = _in(quads, ASSERTED_GRAPHS)
+    asserted, in_ontology = _in(quads, ASSERTED_GRAPHS), _in(quads, [GRAPH_ONTOLOGY])
     writers = {
-        "nlsc.ttl": lambda: rdfwrite.write(asserted, TURTLE, prefixes),
-        "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, prefixes, order=_GRAPH_ORDER),
+        "nlsc.ttl": lambda: rdfwrite.write(asserted, TURTLE, used_prefixes(asserted, prefixes)),
+        "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
         "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(with_inferred, context_doc)),
         "nlsc.jsonld": lambda: jl.dumps(jl.compacted(union, context_doc)),
         "nlsc.nq": lambda: rdfwrite.write(quads, N_QUADS),
         "nlsc.nt": lambda: rdfwrite.write(asserted, N_TRIPLES),
         "nlsc-ontology.ttl": lambda: readable_turtle(ontology, prefixes_for(ontology)),
-        "nlsc-ontology.rdf": lambda: rdfwrite.write(_in(quads, [GRAPH_ONTOLOGY]), RDF_XML, prefixes_for(ontology)),
+        "nlsc-ontology.rdf": lambda: rdfwrite.write(in_ontology, RDF_XML,
+                                                    used_prefixes(in_ontology, prefixes_for(ontology))),
         "context.jsonld": lambda: jl.dumps(context_doc),
     }
     written = {}

@@ -30,8 +30,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
-from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA
-from ..serialise import readable_turtle
+from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
+from ..rdfwrite import N_TRIPLES, RDF_XML, TURTLE
+from ..serialise import ManyGraphs, readable_turtle
 from . import conneg
 from .diagram import diagram, inline
 from .model import Names, Text, asserted_union, doc_path, in_id_space, ontology_graph, rel
@@ -41,6 +42,8 @@ __all__ = ["build_site", "start_site", "finish_site", "SiteResult"]
 
 SITE = "site"
 RDF_FORMATS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
+#: the files of a resource page that pyoxigraph writes (all but the JSON-LD)
+_PAGE_FORMATS = {"ttl": TURTLE, "nt": N_TRIPLES, "rdf": RDF_XML}
 #: licence IRIs and the SPDX identifier shown for them
 LICENCES = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0-1.0"}
 DATASET_IRI = URIRef(BASE + "dataset")
@@ -322,15 +325,16 @@ class _ResourcePages:
     def __init__(self, union, out: Path, full_context: dict, builder, template):
         self.union, self.out, self.full_context = union, out, full_context
         self.builder, self.template = builder, template
+        self.rdf = ManyGraphs(prefixes_for(union))
 
     def write(self, r) -> str:
         description = cbd(self.union, r)
         context = _context_for(self.full_context, description)
         stem = doc_path(r, "")
         slug = stem.rsplit("/", 1)[-1]
-        written, texts = {}, {}
+        written, texts = {}, dict(zip(_PAGE_FORMATS, self.rdf.write(description, tuple(_PAGE_FORMATS.values()))))
         for ext, fmt in RDF_FORMATS.items():
-            data = serialise(description, fmt, context)
+            data = texts[ext] if ext in texts else serialise(description, fmt, context)
             _write(self.out / f"{stem}.{ext}", data)
             written[ext] = {"href": f"{slug}.{ext}", "size": len(data)}
             texts[ext] = data
