@@ -88,29 +88,11 @@ def test_builds_are_byte_identical(tmp_path):
     assert not differing
 
 
-def _thresholds(monkeypatch, *, parallel: bool):
-    """Force one of the two paths: everything in one process, or what large
-    landscapes do (the distributions and the resource pages from two forked workers)."""
-    import nlsc.serialise
-    import nlsc.site
-
-    at = 0 if parallel else 10**12
-    monkeypatch.setattr(nlsc.serialise, "PARALLEL_FROM", at)
-    monkeypatch.setattr(nlsc.site._ResourcePages, "PARALLEL_FROM", at)
-    monkeypatch.setattr("nlsc.forked.workers", lambda: 2)
-
-
-def test_serial_and_parallel_builds_are_byte_identical(dist, tmp_path, monkeypatch):
-    """The session's dist/ takes the parallel path (the real dataset is above every
-    threshold); one process alone must write the same bytes."""
-    import nlsc.serialise
-    import nlsc.site
+def test_the_pipeline_times_its_stages_and_writes_the_same_bytes(dist, tmp_path):
+    """A build in this process: its stage timings, and the same bytes as the session's dist/."""
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    assert 2000 >= nlsc.serialise.PARALLEL_FROM
-    assert 200 >= nlsc.site._ResourcePages.PARALLEL_FROM
-    _thresholds(monkeypatch, parallel=False)
     result = build(layout(REPO), tmp_path / "dist", quiet=True)
     # the pipeline times its own stages, in the order they ran
     assert list(result.stages) == ["load", "check", "reason", "validate", "serialise", "describe", "site", "publish"]
@@ -144,13 +126,11 @@ def test_violation_fails_the_build_and_keeps_dist(tmp_path):
     assert not dist.exists() and not list(tmp_path.glob(".dist*"))
 
 
-@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "serial"])
-def test_violation_fails_either_path(tmp_path, monkeypatch, parallel):
+def test_violation_raises_in_process(tmp_path):
     from nlsc.errors import ValidationFailure
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    _thresholds(monkeypatch, parallel=parallel)
     root, dist = _with_violation(tmp_path), tmp_path / "dist"
     with pytest.raises(ValidationFailure, match="LabelShape_prefLabel_uniqueLang"):
         build(layout(root), dist, quiet=True)
@@ -195,17 +175,6 @@ def test_files_from_installed_wheel(tmp_path):
     shipped = int(res.stdout.strip())
     in_repo = sum(1 for d in ("ontology", "data", "shapes", "queries") for _ in (REPO / d).rglob("*.ttl"))
     assert shipped == in_repo
-
-
-def test_no_fork_when_memory_would_run_out(monkeypatch):
-    """Each forked child may come to hold a copy of the graphs: without room for the
-    copies the work stays in this process."""
-    from nlsc import forked
-
-    monkeypatch.setattr(forked, "_memory", lambda: (8 * 2**30, 12 * 2**30))  # 8 GB resident, 12 GB free
-    assert forked.can_fork(1) and not forked.can_fork(2)
-    pids = forked.run_all([lambda: __import__("os").getpid()] * 2)
-    assert set(pids) == {__import__("os").getpid()}
 
 
 def test_semantic_error_fails_the_build(tmp_path):

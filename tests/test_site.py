@@ -279,34 +279,6 @@ def test_site_is_byte_identical_across_runs(dist, tmp_path):
     assert not differing, differing[:20]
 
 
-@pytest.mark.parametrize("forked", [True, False], ids=["forked", "one process"])
-def test_forked_and_single_process_write_the_same_site(dist, tmp_path, monkeypatch, forked):
-    """The resource pages come from forked workers from PARALLEL_FROM resources
-    on; either way the site must be the same bytes."""
-    import multiprocessing.pool
-
-    import nlsc.site as site_module
-
-    monkeypatch.setattr(site_module._ResourcePages, "PARALLEL_FROM", 0 if forked else 10**9)
-    monkeypatch.setattr("nlsc.forked.workers", lambda: 2)
-    again = tmp_path / "dist"
-    again.mkdir()
-    for f in dist.iterdir():
-        if f.is_file():
-            (again / f.name).write_bytes(f.read_bytes())
-    maps = []
-    original_map = multiprocessing.pool.Pool.map
-    monkeypatch.setattr(multiprocessing.pool.Pool, "map",
-                        lambda self, fn, items, **kw: maps.append(len(items)) or original_map(self, fn, items, **kw))
-    result = build_site(load(layout()).dataset, again)
-    assert bool(maps) == forked and (not forked or maps[0] > 1)
-    a = {p.relative_to(dist / "site"): p.read_bytes() for p in (dist / "site").rglob("*") if p.is_file()}
-    b = {p.relative_to(again / "site"): p.read_bytes() for p in (again / "site").rglob("*") if p.is_file()}
-    assert sorted(a) == sorted(b)
-    assert [str(k) for k in sorted(a) if a[k] != b[k]] == []
-    assert len(result.pages) == len(set(result.pages)) > 200
-
-
 def test_no_timestamps(site):
     for name in ("index.html", "doc/organisatie/aivd.html", "diagram.svg"):
         text = (site / name).read_text("utf-8")

@@ -1,23 +1,21 @@
 """Write the distributions into a folder (a fresh temporary one, see publish.py).
 
-Every writer is deterministic: sorted N-Triples/N-Quads, rdflib's sorted
-Turtle, TriG assembled graph by graph in a fixed order, JSON with sorted keys,
-blank nodes already carrying stable labels (see load.py).
+Every writer is deterministic. The RDF formats are pyoxigraph's writers fed sorted
+quads whose blank nodes carry RDFC-1.0 labels (nlsc.rdfwrite); the ontology's own
+Turtle file is rdflib's, whose layout (nested blank nodes, lists, a blank line
+between subjects) suits a file people read. JSON is written with sorted keys.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from pathlib import Path
 
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
+from rdflib import Dataset, Graph
 
-from . import forked
 from . import jsonld as jl
-from . import rdfxml as _rdfxml
-from . import turtle as _turtle
+from . import rdfwrite
 from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, bind_prefixes, prefixes_for
+from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Quads, canonical, used_prefixes
 
 #: name -> (media type, EU file-type code, title) for each distribution
 DISTRIBUTIONS = {
@@ -37,101 +35,100 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _prefixes_in(graph: Graph, prefixes: dict) -> dict:
-    """The prefixes whose namespace starts some IRI of `graph`: rdflib's Turtle writer
-    declares only the prefixes it uses, so binding the others changes nothing but
-    costs (about a third of each small page's Turtle)."""
-    iris = sorted({str(t) for triple in graph for t in triple if isinstance(t, URIRef)}
-                  | {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype})
-    chosen = {}
-    for prefix, ns in prefixes.items():
-        i = bisect_left(iris, ns)
-        if i < len(iris) and iris[i].startswith(ns):
-            chosen[prefix] = ns
-    return chosen
+def _one_graph(graph: Graph, fmt, prefixes: dict | None) -> bytes:
+    """`graph` in `fmt`, abbreviated with `prefixes` (default: the project's and one per
+    kind of resource in the graph)."""
+    quads = canonical(Quads().of(graph))
+    if fmt == N_TRIPLES:
+        return rdfwrite.write(quads, fmt)
+    return rdfwrite.write(quads, fmt, used_prefixes(quads, prefixes or prefixes_for(graph)))
 
 
 def turtle(graph: Graph, prefixes: dict | None = None) -> bytes:
-    """rdflib's Turtle (nlsc.turtle writes the same bytes faster; rdflib where it cannot)."""
-    chosen = _prefixes_in(graph, prefixes or PREFIXES)
-    fast = _turtle.write(graph, chosen)
-    return fast if fast is not None else rdflib_turtle(graph, chosen)
+    """Turtle by pyoxigraph: subject by subject, sorted, blank nodes labelled by RDFC-1.0."""
+    return _one_graph(graph, TURTLE, prefixes)
 
 
-def rdflib_turtle(graph: Graph, prefixes: dict) -> bytes:
-    g = bind_prefixes(Graph(bind_namespaces="core"), prefixes)
+def readable_turtle(graph: Graph, prefixes: dict | None = None) -> bytes:
+    """rdflib's Turtle (sorted, blank nodes nested, lists as lists): for the ontology,
+    a small file people read; deterministic as long as blank-node labels are stable."""
+    g = bind_prefixes(Graph(bind_namespaces="core"), prefixes or prefixes_for(graph))
     g += graph
     return g.serialize(format="turtle", encoding="utf-8")
 
 
 def ntriples(graph: Graph) -> bytes:
-    lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-    return "".join(sorted(f"{line}\n" for line in lines if line.strip())).encode("utf-8")
+    return _one_graph(graph, N_TRIPLES, None)
+
+
+def rdfxml(graph: Graph, prefixes: dict | None = None) -> bytes:
+    return _one_graph(graph, RDF_XML, prefixes)
+
+
+class ManyGraphs:
+    """Many small graphs (the site's resource pages), each written in several formats:
+    one term cache and one prefix table for all, each graph converted and its blank
+    nodes labelled once."""
+
+    def __init__(self, prefixes: dict):
+        self.terms, self.prefixes = Quads(), prefixes
+
+    def write(self, graph: Graph, formats: tuple) -> list[bytes]:
+        quads = canonical(self.terms.of(graph))
+        prefixes = used_prefixes(quads, self.prefixes)
+        return [rdfwrite.write(quads, fmt, prefixes) for fmt in formats]
+
+
+def _dataset_quads(ds: Dataset) -> list:
+    """The asserted and inferred graphs of `ds` as canonical pyoxigraph quads, labelled
+    together (so a blank node has one label in every file)."""
+    quads = Quads()
+    return canonical(q for iri in GRAPHS_WITH_INFERRED for q in quads.of(ds.graph(iri), str(iri)))
+
+
+def _in(quads: list, graphs) -> list:
+    names = {str(iri) for iri in graphs}
+    return [q for q in quads if q.graph_name.value in names]
+
+
+_GRAPH_ORDER = tuple(map(str, GRAPHS_WITH_INFERRED))
 
 
 def nquads(ds: Dataset) -> bytes:
-    out = []
-    for iri in GRAPHS_WITH_INFERRED:
-        for line in ntriples(ds.graph(iri)).decode("utf-8").splitlines():
-            out.append(f"{line[:-2]} <{iri}> .\n")  # "s p o ." -> "s p o g ."
-    return "".join(sorted(out)).encode("utf-8")
+    return rdfwrite.write(_dataset_quads(ds), N_QUADS)
 
 
 def trig(ds: Dataset, prefixes: dict | None = None) -> bytes:
-    """TriG with the project prefixes once at the top and one block per graph."""
-    parts, used = [], set()
-    for iri in GRAPHS_WITH_INFERRED:
-        g = ds.graph(iri)
-        if len(g) == 0:
-            continue
-        body = turtle(g, prefixes).decode("utf-8").splitlines()
-        used.update(line for line in body if line.startswith("@prefix"))
-        body = [line for line in body if not line.startswith("@prefix")]
-        while body and not body[0].strip():
-            body.pop(0)
-        inner = "\n".join(("    " + line) if line.strip() else "" for line in body).rstrip()
-        parts.append(f"<{iri}> {{\n{inner}\n}}\n")
-    order = {f"@prefix {p}: <{u}> .": i for i, (p, u) in enumerate((prefixes or PREFIXES).items())}
-    head = sorted(used, key=lambda line: (order.get(line, len(order)), line))
-    return ("\n".join(head) + "\n\n" + "\n".join(parts)).encode("utf-8")
-
-
-def rdfxml(graph: Graph, prefixes: dict | None = None, *, reread: bool = True) -> bytes:
-    """RDF/XML; `reread` parses it back to guard the writer (the site's per-resource
-    pages leave that to the build's own nlsc-ontology.rdf and the site tests)."""
-    data = _rdfxml.serialise(graph, prefixes or PREFIXES)
-    if reread and not isomorphic(Graph().parse(data=data, format="xml"), graph):  # pragma: no cover - a writer bug
-        raise RuntimeError("RDF/XML writer lost or changed triples")
-    return data
-
-
-#: from this many triples the distributions are written by forked workers (a fork
-#: costs ~20 ms; the real dataset's 2,700 triples already gain ~0.1 s)
-PARALLEL_FROM = 1_000
+    """TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED."""
+    quads = _dataset_quads(ds)
+    return rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes or PREFIXES), order=_GRAPH_ORDER)
 
 
 def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
-    """Write all RDF distributions of `ds` into `out`; return name -> path."""
+    """Write all distributions of `ds` into `out`; return name -> path. `union` is the
+    asserted graphs of `ds` as one graph (nlsc.ttl and nlsc.nt are written from `ds`)."""
     ontology = ds.graph(GRAPH_ONTOLOGY)
     with_inferred = Graph()
     for iri in GRAPHS_WITH_INFERRED:
         with_inferred += ds.graph(iri)
     prefixes = prefixes_for(with_inferred)
     context_doc = jl.build_context(union, prefixes)
-    writers = {  # the slowest first, so that forked workers share the work evenly
-        "nlsc.ttl": lambda: turtle(union, prefixes),
-        "nlsc.trig": lambda: trig(ds, prefixes),
+    quads = _dataset_quads(ds)
+    asserted, in_ontology = _in(quads, ASSERTED_GRAPHS), _in(quads, [GRAPH_ONTOLOGY])
+    writers = {
+        "nlsc.ttl": lambda: rdfwrite.write(asserted, TURTLE, used_prefixes(asserted, prefixes)),
+        "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
         "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(with_inferred, context_doc)),
         "nlsc.jsonld": lambda: jl.dumps(jl.compacted(union, context_doc)),
-        "nlsc.nq": lambda: nquads(ds),
-        "nlsc.nt": lambda: ntriples(union),
-        "nlsc-ontology.ttl": lambda: turtle(ontology, prefixes_for(ontology)),
-        "nlsc-ontology.rdf": lambda: rdfxml(ontology, prefixes_for(ontology)),
+        "nlsc.nq": lambda: rdfwrite.write(quads, N_QUADS),
+        "nlsc.nt": lambda: rdfwrite.write(asserted, N_TRIPLES),
+        "nlsc-ontology.ttl": lambda: readable_turtle(ontology, prefixes_for(ontology)),
+        "nlsc-ontology.rdf": lambda: rdfwrite.write(in_ontology, RDF_XML,
+                                                    used_prefixes(in_ontology, prefixes_for(ontology))),
         "context.jsonld": lambda: jl.dumps(context_doc),
     }
-    contents = forked.run_all(list(writers.values()), parallel=len(with_inferred) >= PARALLEL_FROM)
     written = {}
-    for name, data in sorted(zip(writers, contents)):
-        _write(out / name, data)
+    for name in sorted(writers):
+        _write(out / name, writers[name]())
         written[name] = out / name
     return written

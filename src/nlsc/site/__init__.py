@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import partial
 import re
 import shutil
 from collections import defaultdict
@@ -31,8 +30,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
-from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA
-from .. import forked
+from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
+from ..rdfwrite import N_TRIPLES, RDF_XML, TURTLE
+from ..serialise import ManyGraphs, readable_turtle
 from . import conneg
 from .diagram import diagram, inline
 from .model import Names, Text, asserted_union, doc_path, in_id_space, ontology_graph, rel
@@ -42,6 +42,8 @@ __all__ = ["build_site", "start_site", "finish_site", "SiteResult"]
 
 SITE = "site"
 RDF_FORMATS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
+#: the files of a resource page that pyoxigraph writes (all but the JSON-LD)
+_PAGE_FORMATS = {"ttl": TURTLE, "nt": N_TRIPLES, "rdf": RDF_XML}
 #: licence IRIs and the SPDX identifier shown for them
 LICENCES = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0-1.0"}
 DATASET_IRI = URIRef(BASE + "dataset")
@@ -124,7 +126,7 @@ def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
     if fmt == "nt":
         return writers.ntriples(g)
     if fmt == "xml":
-        return writers.rdfxml(g, reread=False)
+        return writers.rdfxml(g)
     if fmt == "turtle":
         return writers.turtle(g)
     # JSON-LD with its context embedded, compacted by pyld from the sorted triples
@@ -255,7 +257,9 @@ class _Site:
         _write(out / "def" / "index.html", odoc)
         full_context = jsonld_context(union)
         for ext, fmt in RDF_FORMATS.items():
-            _write(out / "def" / f"nlsc.{ext}", serialise(ontology, fmt, _context_for(full_context, ontology)))
+            data = (readable_turtle(ontology) if ext == "ttl"  # the same bytes as dist/nlsc-ontology.ttl
+                    else serialise(ontology, fmt, _context_for(full_context, ontology)))
+            _write(out / "def" / f"nlsc.{ext}", data)
         self.builder = PageBuilder(union, self.names, term_anchors(odoc))
 
         # static files
@@ -316,25 +320,21 @@ class _Site:
 
 
 class _ResourcePages:
-    """One HTML page and four RDF files per resource. Each page depends on the
-    graph alone, so with many resources they are written by forked workers
-    (nlsc.forked)."""
-
-    #: below this many resources a second process costs more than it saves
-    PARALLEL_FROM = 100
+    """One HTML page and four RDF files per resource."""
 
     def __init__(self, union, out: Path, full_context: dict, builder, template):
         self.union, self.out, self.full_context = union, out, full_context
         self.builder, self.template = builder, template
+        self.rdf = ManyGraphs(prefixes_for(union))
 
     def write(self, r) -> str:
         description = cbd(self.union, r)
         context = _context_for(self.full_context, description)
         stem = doc_path(r, "")
         slug = stem.rsplit("/", 1)[-1]
-        written, texts = {}, {}
+        written, texts = {}, dict(zip(_PAGE_FORMATS, self.rdf.write(description, tuple(_PAGE_FORMATS.values()))))
         for ext, fmt in RDF_FORMATS.items():
-            data = serialise(description, fmt, context)
+            data = texts[ext] if ext in texts else serialise(description, fmt, context)
             _write(self.out / f"{stem}.{ext}", data)
             written[ext] = {"href": f"{slug}.{ext}", "size": len(data)}
             texts[ext] = data
@@ -345,14 +345,7 @@ class _ResourcePages:
         return ctx["path"]
 
     def write_all(self, subjects: list) -> list[str]:
-        parallel = len(subjects) >= self.PARALLEL_FROM
-        size = -(-len(subjects) // (forked.workers() * 4)) if parallel else max(len(subjects), 1)
-        chunks = [subjects[i:i + size] for i in range(0, len(subjects), size)]
-        done = forked.run_all([partial(self._write_chunk, c) for c in chunks], parallel=parallel)
-        return [path for paths in done for path in paths]
-
-    def _write_chunk(self, chunk: list) -> list[str]:
-        return [self.write(r) for r in chunk]
+        return [self.write(r) for r in subjects]
 
 
 def _site_links(here: str) -> dict:
