@@ -259,7 +259,9 @@ def test_mutated_sources_build_or_fail_clearly(tmp_path, capsys):
     examples = max(1, -(-CASES // BATCH))
     run = settings(settings.get_profile(PROFILE), max_examples=examples)(_fuzz)
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+    # spawn, not fork: a child forked from a process whose reasoner (sparq) has started
+    # its thread pool inherits that pool's locks held and hangs in its first build
+    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
         try:
             run(pristine=pristine, work=tmp_path / "cases", pool=pool, record=record)
         finally:
