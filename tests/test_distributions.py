@@ -123,18 +123,6 @@ def test_ontology_turtle_keeps_the_readable_layout(dist):
     assert (dist / "site" / "def" / "nlsc.ttl").read_bytes() == text.encode("utf-8")
 
 
-def test_jsonld_js_agrees(dist, source_graphs):
-    tools = REPO / "tools" / "js"
-    ok = shutil.which("node") is not None and (tools / "node_modules" / "jsonld").is_dir()
-    need_tool(ok, "node + tools/js/node_modules (npm ci in tools/js)")
-    res = subprocess.run(["node", str(tools / "to-nquads.mjs"), str(dist / "nlsc.jsonld"), str(dist / "context.jsonld")],
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr
-    js = Graph().parse(data=res.stdout, format="nt")
-    assert isomorphic(js, source_graphs["union"])
-    assert isomorphic(js, _pyld_graph(dist / "nlsc.jsonld", dist))
-
-
 def test_context_terms_are_full_iris(dist):
     ctx = json.loads((dist / "context.jsonld").read_text("utf-8"))["@context"]
     for term, definition in ctx.items():
