@@ -340,6 +340,36 @@ def _expected_file(path: Path):
     return None
 
 
+def _wanted(info, text: str, store):
+    """The expected answer of a bundled query: a bool, (variables, rows), or None (not comparable)."""
+    import pyoxigraph as ox
+
+    from . import query as q
+
+    local = _expected_file(info.path)
+    if local is None:
+        local = q.run_query(text, store)
+    if isinstance(local, ox.QueryBoolean):
+        return bool(local)
+    if isinstance(local, ox.QuerySolutions):
+        return protocol_rows(json.loads(local.serialize(format=ox.QueryResultsFormat.JSON)))
+    return None
+
+
+def _compared(want, got, lenient_booleans: bool) -> tuple[bool, str, list[str]]:
+    """(equal?, a one-line detail, up to three missing and three extra rows)."""
+    if isinstance(want, bool) or isinstance(got, bool):
+        return want == got, f"expected {want}, got {got}", []
+    ok = want[0] == got[0] and (_rows_key(want[1]) == _rows_key(got[1]) or (
+        lenient_booleans and _rows_key(want[1], True) == _rows_key(got[1], True)))
+    detail = f"expected {len(want[1])} rows, got {len(got[1])}" + (
+        "" if want[0] == got[0] else f"; variables {want[0]} vs {got[0]}")
+    w, g = _rows_key(want[1], lenient_booleans), _rows_key(got[1], lenient_booleans)
+    rows = ([f"        missing: {row}" for row in list((w - g).elements())[:3]]
+            + [f"        extra:   {row}" for row in list((g - w).elements())[:3]])
+    return ok, detail, rows
+
+
 def check_queries(client: Client, endpoint: str, dist: Path, out=sys.stdout, lenient_booleans: bool = False,
                   xfail: frozenset[str] = frozenset()) -> tuple[int, int]:
     """Run every bundled SELECT/ASK query at `endpoint` and compare its answer
@@ -350,8 +380,6 @@ def check_queries(client: Client, endpoint: str, dist: Path, out=sys.stdout, len
     graphs are the named graphs (named-graph-uri), as in `nlsc query`.
     Queries named in `xfail` may fail (known store deviations): they are
     reported but not counted as failures. Returns (passed, failed)."""
-    import pyoxigraph as ox
-
     from . import query as q
 
     store = q.store_from_dist(dist)
@@ -361,56 +389,31 @@ def check_queries(client: Client, endpoint: str, dist: Path, out=sys.stdout, len
     self_xfailed = []
     for info in q.bundled():
         text = info.path.read_text(encoding="utf-8")
-        kind = q.query_kind(text, info.name)
-        if kind not in PROTOCOL_KINDS:
+        if q.query_kind(text, info.name) not in PROTOCOL_KINDS:
             continue
-        local = _expected_file(info.path)
-        if local is None:
-            local = q.run_query(text, store)
-        if isinstance(local, ox.QueryBoolean):
-            want = bool(local)
-        elif isinstance(local, ox.QuerySolutions):
-            want = json.loads(local.serialize(format=ox.QueryResultsFormat.JSON))
-            want = protocol_rows(want)
-        else:
+        want = _wanted(info, text, store)
+        if want is None:
             continue
         t0 = time.perf_counter()
         try:
             got = protocol_rows(select(client, endpoint, text, tuple(str(g) for g in ASSERTED_GRAPHS), GRAPHS))
+            ok, detail, rows = _compared(want, got, lenient_booleans)
         except LoadError as exc:
-            if info.name in xfail:
-                self_xfailed.append(info.name)
-                print(f"  xfail {info.name} (known deviation): {str(exc).splitlines()[0][:300]}", file=out)
-            else:
-                failed += 1
-                print(f"  FAIL  {info.name}: {exc}", file=out)
-            continue
+            ok, detail, rows = False, str(exc), []
         dt = time.perf_counter() - t0
-        if isinstance(want, bool) or isinstance(got, bool):
-            ok = want == got
-            detail = f"expected {want}, got {got}"
-        else:
-            ok = want[0] == got[0] and (_rows_key(want[1]) == _rows_key(got[1]) or (
-                lenient_booleans and _rows_key(want[1], True) == _rows_key(got[1], True)))
-            detail = f"expected {len(want[1])} rows, got {len(got[1])}" + (
-                "" if want[0] == got[0] else f"; variables {want[0]} vs {got[0]}")
         if ok:
             passed += 1
             note = " XPASS: listed as a known deviation but passed" if info.name in xfail else ""
             print(f"  pass  {info.name} ({dt:.2f} s){note}", file=out)
+            continue
+        if info.name in xfail:
+            self_xfailed.append(info.name)
+            print(f"  xfail {info.name} (known deviation): {detail.splitlines()[0][:300]}", file=out)
         else:
-            if info.name in xfail:
-                self_xfailed.append(info.name)
-                print(f"  xfail {info.name} (known deviation): {detail}", file=out)
-            else:
-                failed += 1
-                print(f"  FAIL  {info.name}: {detail}", file=out)
-            if not isinstance(want, bool) and not isinstance(got, bool):
-                w, g = _rows_key(want[1], lenient_booleans), _rows_key(got[1], lenient_booleans)
-                for row in list((w - g).elements())[:3]:
-                    print(f"        missing: {row}", file=out)
-                for row in list((g - w).elements())[:3]:
-                    print(f"        extra:   {row}", file=out)
+            failed += 1
+            print(f"  FAIL  {info.name}: {detail}", file=out)
+        for line in rows:
+            print(line, file=out)
     if self_xfailed:
         print(f"  ({len(self_xfailed)} known deviation(s), not counted: {', '.join(self_xfailed)})", file=out)
     return passed, failed

@@ -128,7 +128,7 @@ def _int(term) -> int | None:
 
 
 def check_counts(dist: Path) -> list[str]:
-    problems: list[str] = []
+    """What dataset.ttl states (VoID statistics, subsets, distributions) against the files."""
     for name in ("dataset.ttl", "nlsc.nq"):
         if not (dist / name).is_file():
             return [f"{name}: missing"]
@@ -138,50 +138,62 @@ def check_counts(dist: Path) -> list[str]:
     except VerifyError as exc:  # a damaged file is a mismatch too
         return [str(exc)]
     stats, per_graph, union = actual_statistics(quads)
+    return (_check_statistics(desc, stats) + _check_subsets(desc, per_graph, union)
+            + _check_distributions(desc, dist))
 
+
+def _check_statistics(desc, stats: dict) -> list[str]:
+    problems = []
     dataset = ox.NamedNode(DATASET)
     for key, actual in stats.items():
         for q in desc.quads_for_pattern(dataset, ox.NamedNode(VOID + key), None):
-            stated = _int(q.object)
-            if stated != actual:
+            if _int(q.object) != actual:
                 problems.append(f"dataset.ttl: void:{key} says {_value(q.object)}, nlsc.nq has {actual}")
     if not list(desc.quads_for_pattern(dataset, ox.NamedNode(VOID + "triples"), None)):
         problems.append("dataset.ttl: no void:triples for the dataset")
+    return problems
 
-    # linksets: links from the dataset to an external dataset, by predicate
-    try:
-        from .describe import LINK_TARGETS
-    except Exception:  # pragma: no cover - describe without link targets
-        LINK_TARGETS = {}
+
+def _objects(desc, subject, predicate: str) -> list[str]:
+    return [_value(t.object) for t in desc.quads_for_pattern(subject, ox.NamedNode(predicate), None)]
+
+
+def _linkset_triples(desc, subset, union) -> int:
+    """Links from the dataset into the linkset's target, by its link predicates."""
+    from .describe import LINK_TARGETS
+
+    prefixes = LINK_TARGETS.get(subset.value.rsplit("/", 1)[-1], (None, None, ()))[2]
+    if not prefixes:
+        prefixes = tuple(space for target in _objects(desc, subset, VOID + "objectsTarget")
+                         for space in _objects(desc, ox.NamedNode(target), VOID + "uriSpace"))
+    preds = set(_objects(desc, subset, VOID + "linkPredicate"))
+    return sum(1 for _, p, o in union if isinstance(o, ox.NamedNode) and o.value.startswith(prefixes)
+               and (not preds or p.value in preds))
+
+
+def _check_subsets(desc, per_graph: dict, union) -> list[str]:
+    """void:triples of each named graph and each linkset."""
+    problems = []
     for q in desc.quads_for_pattern(None, ox.NamedNode(VOID + "triples"), None):
         subset = q.subject
-        if subset == dataset or not isinstance(subset, ox.NamedNode):
+        if subset == ox.NamedNode(DATASET) or not isinstance(subset, ox.NamedNode):
             continue
-        stated = _int(q.object)
-        types = {_value(t.object) for t in desc.quads_for_pattern(subset, ox.NamedNode(RDF_TYPE), None)}
-        graph_names = [_value(t.object) for t in desc.quads_for_pattern(subset, ox.NamedNode(SD_NAME), None)]
+        graph_names = _objects(desc, subset, SD_NAME)
         if subset.value in per_graph or graph_names:  # a named graph, by its own IRI or sd:name
             graph = graph_names[0] if graph_names else subset.value
-            actual = per_graph.get(graph, 0)
-            label = f"graph <{graph}>"
-        elif VOID + "Linkset" in types:
-            key = subset.value.rsplit("/", 1)[-1]
-            prefixes = LINK_TARGETS.get(key, (None, None, ()))[2]
-            if not prefixes:
-                targets = [_value(t.object) for t in desc.quads_for_pattern(subset, ox.NamedNode(VOID + "objectsTarget"), None)]
-                spaces = [_value(t.object) for tgt in targets
-                          for t in desc.quads_for_pattern(ox.NamedNode(tgt), ox.NamedNode(VOID + "uriSpace"), None)]
-                prefixes = tuple(spaces)
-            preds = {_value(t.object) for t in desc.quads_for_pattern(subset, ox.NamedNode(VOID + "linkPredicate"), None)}
-            actual = sum(1 for _, p, o in union if isinstance(o, ox.NamedNode) and o.value.startswith(prefixes)
-                         and (not preds or p.value in preds))
-            label = f"linkset <{subset.value}>"
+            actual, label = per_graph.get(graph, 0), f"graph <{graph}>"
+        elif VOID + "Linkset" in set(_objects(desc, subset, RDF_TYPE)):
+            actual, label = _linkset_triples(desc, subset, union), f"linkset <{subset.value}>"
         else:
             continue
-        if stated != actual:
+        if _int(q.object) != actual:
             problems.append(f"dataset.ttl: void:triples of {label} says {_value(q.object)}, nlsc.nq has {actual}")
+    return problems
 
-    # distributions: byte size and checksum
+
+def _check_distributions(desc, dist: Path) -> list[str]:
+    """Byte size and checksum of every described download."""
+    problems = []
     for q in desc.quads_for_pattern(None, ox.NamedNode(DCAT + "downloadURL"), None):
         url = _value(q.object)
         if not url.startswith(DOWNLOAD):
@@ -196,8 +208,8 @@ def check_counts(dist: Path) -> list[str]:
                 problems.append(f"dataset.ttl: dcat:byteSize of {name} says {_value(s.object)}, "
                                 f"the file has {path.stat().st_size} bytes")
         for c in desc.quads_for_pattern(q.subject, ox.NamedNode(SPDX + "checksum"), None):
-            for v in desc.quads_for_pattern(c.object, ox.NamedNode(SPDX + "checksumValue"), None):
-                if _value(v.object).lower() != _sha256(path):
+            for value in _objects(desc, c.object, SPDX + "checksumValue"):
+                if value.lower() != _sha256(path):
                     problems.append(f"dataset.ttl: spdx:checksumValue of {name} differs from the file's SHA-256")
     return problems
 
