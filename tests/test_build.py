@@ -102,20 +102,27 @@ def test_the_pipeline_times_its_stages_and_writes_the_same_bytes(dist, tmp_path)
     assert [name for name in a if a[name] != b[name]] == []
 
 
-def _with_violation(tmp_path) -> Path:
-    """The sources with a second Dutch prefLabel on the AIVD: a SHACL violation
-    (sh:uniqueLang) that the semantic check does not catch."""
+def _sources_with(tmp_path, name: str, edit) -> Path:
+    """A copy of the repository's sources in tmp_path/src, the file `name` passed through `edit`."""
     import shutil
 
     root = tmp_path / "src"
-    for name in ("ontology", "data", "shapes", "queries"):
-        shutil.copytree(REPO / name, root / name)
-    path = root / "data" / "organisations.ttl"
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(REPO / folder, root / folder)
+    path = root / name
     text = path.read_text("utf-8")
-    old = 'skos:prefLabel "Algemene Inlichtingen- en Veiligheidsdienst"@nl ;'
-    assert old in text
-    path.write_text(text.replace(old, old[:-2] + ' , "Tweede naam"@nl ;', 1), "utf-8")
+    edited = edit(text)
+    assert edited != text, f"the edit left {name} unchanged"
+    path.write_text(edited, "utf-8")
     return root
+
+
+def _with_violation(tmp_path) -> Path:
+    """The sources with a second Dutch prefLabel on the AIVD: a SHACL violation
+    (sh:uniqueLang) that the semantic check does not catch."""
+    old = 'skos:prefLabel "Algemene Inlichtingen- en Veiligheidsdienst"@nl ;'
+    return _sources_with(tmp_path, "data/organisations.ttl",
+                         lambda text: text.replace(old, old[:-2] + ' , "Tweede naam"@nl ;', 1))
 
 
 def test_violation_fails_the_build_and_keeps_dist(tmp_path):
@@ -179,17 +186,13 @@ def test_files_from_installed_wheel(tmp_path):
 
 def test_semantic_error_fails_the_build(tmp_path):
     """The semantic check's error names the file and line; dist/ is not touched."""
-    import shutil
-
     from nlsc.check import SemanticError
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    root, dist = tmp_path / "src", tmp_path / "dist"
-    for name in ("ontology", "data", "shapes", "queries"):
-        shutil.copytree(REPO / name, root / name)
-    path = root / "data" / "organisations.ttl"
-    path.write_text(path.read_text("utf-8") + "\norganisatie:aivd org:hasUnit eenheid:bestaat-niet .\n", "utf-8")
+    root = _sources_with(tmp_path, "data/organisations.ttl",
+                         lambda text: text + "\norganisatie:aivd org:hasUnit eenheid:bestaat-niet .\n")
+    dist, path = tmp_path / "dist", root / "data" / "organisations.ttl"
     with pytest.raises(SemanticError) as caught:
         build(layout(root), dist, quiet=True)
     problems = caught.value.problems
@@ -201,17 +204,13 @@ def test_semantic_error_fails_the_build(tmp_path):
 def test_check_query_row_fails_the_build(tmp_path):
     """A check query (queries/checks/) that returns a row is a build gate: the message
     names the check and the resources; dist/ is not touched."""
-    import shutil
-
     from nlsc.errors import ValidationFailure
     from nlsc.paths import layout
     from nlsc.pipeline import build
 
-    root, dist = tmp_path / "src", tmp_path / "dist"
-    for name in ("ontology", "data", "shapes", "queries"):
-        shutil.copytree(REPO / name, root / name)
-    path = root / "data" / "organisations.ttl"
-    path.write_text(path.read_text("utf-8") + "\norganisatie:aivd org:hasUnit eenheid:id-belastingdienst .\n", "utf-8")
+    root = _sources_with(tmp_path, "data/organisations.ttl",
+                         lambda text: text + "\norganisatie:aivd org:hasUnit eenheid:id-belastingdienst .\n")
+    dist = tmp_path / "dist"
     with pytest.raises(ValidationFailure) as caught:
         build(layout(root), dist, quiet=True)
     message = str(caught.value)
@@ -222,13 +221,7 @@ def test_check_query_row_fails_the_build(tmp_path):
 
 def test_a_shape_the_engine_cannot_run_names_its_file(tmp_path):
     """A misspelt SHACL term parses as Turtle but the engine refuses it: exit 2, the file named."""
-    import shutil
-
-    root = tmp_path / "src"
-    for name in ("ontology", "data", "shapes", "queries"):
-        shutil.copytree(REPO / name, root / name)
-    shapes = root / "shapes" / "recommended.ttl"
-    shapes.write_text(shapes.read_text("utf-8").replace("sh:property", "sh:Zroperty", 1), encoding="utf-8")
+    root = _sources_with(tmp_path, "shapes/recommended.ttl", lambda text: text.replace("sh:property", "sh:Zroperty", 1))
     for command in (["build", "--source-root", str(root), "--dist", str(tmp_path / "dist"), "-q"],
                     ["validate", "--root", str(root)]):
         r = run_cli(*command)
