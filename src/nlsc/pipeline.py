@@ -163,7 +163,7 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
         stages.run("describe", describe_build, src, lay, union, written, counts, staged)
         stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union)
         stages.run("publish", swap, staged, dist)
-    except Exception:
+    except BaseException:  # Ctrl-C too: no staging folder is left beside dist/
         discard(staged)
         raise
     seconds = time.perf_counter() - t0
