@@ -14,7 +14,7 @@ from rdflib import Dataset, Graph
 
 from . import jsonld as jl
 from . import rdfwrite
-from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, PREFIXES, bind_prefixes, prefixes_for
+from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes, prefixes_for
 from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Quads, canonical, used_prefixes
 
 #: name -> (media type, EU file-type code, title) for each distribution
@@ -94,16 +94,6 @@ def _in(quads: list, graphs) -> list:
 _GRAPH_ORDER = tuple(map(str, GRAPHS_WITH_INFERRED))
 
 
-def nquads(ds: Dataset) -> bytes:
-    return rdfwrite.write(_dataset_quads(ds), N_QUADS)
-
-
-def trig(ds: Dataset, prefixes: dict | None = None) -> bytes:
-    """TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED."""
-    quads = _dataset_quads(ds)
-    return rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes or PREFIXES), order=_GRAPH_ORDER)
-
-
 def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
     """Write all distributions of `ds` into `out`; return name -> path. `union` is the
     asserted graphs of `ds` as one graph (nlsc.ttl and nlsc.nt are written from `ds`)."""
@@ -117,6 +107,7 @@ def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
     asserted, in_ontology = _in(quads, ASSERTED_GRAPHS), _in(quads, [GRAPH_ONTOLOGY])
     writers = {
         "nlsc.ttl": lambda: rdfwrite.write(asserted, TURTLE, used_prefixes(asserted, prefixes)),
+        # TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED
         "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
         "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(with_inferred, context_doc)),
         "nlsc.jsonld": lambda: jl.dumps(jl.compacted(union, context_doc)),

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDFS, SKOS
 
-from ..namespaces import BASE, ID, NLSC, ORG, PREFIXES, SCHEMA
+from ..namespaces import BASE, ID, NLSC, PREFIXES, SCHEMA
 
 #: properties shown in their own section rather than in the relation table
 TEXT_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, RDFS.label, DCTERMS.description, SKOS.definition)
