@@ -105,7 +105,7 @@ def test_serve_query_refuse_update_and_stop(mini_dist, tmp_path):
         banner = _wait_banner(proc)
         base = f"http://127.0.0.1:{port}"
         assert f"SPARQL endpoint: {base}/query" in banner
-        assert f"Query UI:        {base}/" in banner
+        assert f"Query page:      {base}/" in banner and "union" in banner
         assert any(p.name.startswith("nlsc-serve-") for p in tmp.iterdir()), "store not in the temp dir"
 
         # a SELECT: triples per named graph, as in dist/nlsc.nq
@@ -122,9 +122,25 @@ def test_serve_query_refuse_update_and_stop(mini_dist, tmp_path):
             _, body = _post(base + "/query", {"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"})
             assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) == n
 
-        # the query UI is served
+        # our query page is served, with the bundled queries as JSON
         with urllib.request.urlopen(base + "/", timeout=10) as resp:
-            assert resp.status == 200 and b"<html" in resp.read().lower()
+            page = resp.read().decode()
+            assert resp.status == 200 and "SPARQL-eindpunt" in page and "union of the named graphs" in page
+            assert "default-src 'none'" in resp.headers["Content-Security-Policy"]
+        with urllib.request.urlopen(base + "/queries.json", timeout=10) as resp:
+            listed = json.load(resp)
+        from nlsc.query import bundled
+
+        assert [q["name"] for q in listed] == [i.name for i in bundled()]
+        assert all(q["title"]["nl"] and q["title"]["en"] and q["text"]["nl"] for q in listed)
+        # the default graph is the union of the asserted graphs, without default-graph-uri
+        _, body = _post(base + "/query", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+        asserted = sum(n for g, n in expected.items() if not g.endswith("/inferred"))
+        assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) == asserted
+        # GET works on the path the page uses
+        with urllib.request.urlopen(base + "/query?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}),
+                                    timeout=10) as resp:
+            assert json.load(resp)["boolean"] is True
 
         # SPARQL Update is refused, on /update and disguised on /query
         update = "INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> <urn:x:o> } }"
@@ -220,33 +236,103 @@ def _read_quietly(req) -> None:
         pass
 
 
-def test_query_ui_runs_a_query_in_a_browser(mini_dist, tmp_path):
-    """Oxigraph's bundled UI (Yasgui) in headless Chromium sends its query through the proxy."""
-    from test_browser import Browser
-
+@pytest.fixture(scope="module")
+def full_serve(dist, tmp_path_factory):
+    """`nlsc serve` over dist/ of the real sources: base URL."""
     port = free_port()
-    proc = _start(mini_dist, port, tmp_path)
+    env = {**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("serve-full"))}
+    proc = subprocess.Popen(serve_cmd("--port", str(port), "--dist", str(dist), "--source-root", str(REPO)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
     try:
         _wait_banner(proc)
-        browser = Browser()
-        try:
-            problems = browser.open(f"http://127.0.0.1:{port}/")
-            # Yasgui asks prefix.cc for prefixes to complete; offline that fails, harmlessly
-            assert [p for p in problems if "prefix.cc" not in p and "ERR_NAME_NOT_RESOLVED" not in p] == []
-            query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-            browser.evaluate(f"document.querySelector('.CodeMirror').CodeMirror.setValue({json.dumps(query)})")
-            browser.evaluate("document.querySelector('.yasqe_queryButton').click()")
-            deadline, text = time.monotonic() + 30, ""
-            while GRAPHS[1] not in text and time.monotonic() < deadline:
-                time.sleep(0.2)
-                text = browser.evaluate("(document.querySelector('.yasr_results') || {}).innerText || ''")
-        finally:
-            browser.quit()
-        for g, n in graph_counts_in_nq(mini_dist / "nlsc.nq").items():
-            assert g in text and f'"{n}"' in text, text[:500]
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+def _answer_over_http(base: str, text: str, kind: str):
+    """The endpoint's answer to `text`, pasted in as is (no default-graph-uri), engine-neutral."""
+    from test_queries import from_json, to_rdflib_graph
+
+    graph = kind in ("CONSTRUCT", "DESCRIBE")
+    _, body = _post(base + "/query", {"query": text},
+                    accept="application/n-triples" if graph else "application/sparql-results+json")
+    return to_rdflib_graph(body) if graph else from_json(body)
+
+
+def test_every_bundled_query_answers_as_nlsc_query(full_serve, dist):
+    """The default graph is the union of the asserted graphs: every bundled query pasted into the
+    endpoint gives the answer of `nlsc query` and the expected answer in queries/."""
+    from nlsc.query import bundled, run_query, store_from_dist
+    from test_queries import Table, assert_same, expected_for, from_ox
+
+    store = store_from_dist(dist)
+    infos = bundled()
+    assert len(infos) >= 25
+    for info in infos:
+        text = info.path.read_text(encoding="utf-8")
+        got = _answer_over_http(full_serve, text, info.kind)
+        assert_same(got, from_ox(run_query(text, store)), text, f"{info.name} vs nlsc query")
+        if info.kind == "check":
+            assert_same(got, Table(got.variables, []), text, f"{info.name} (a check: no rows)")
+        else:
+            assert_same(got, expected_for(info.path), text, f"{info.name} vs {info.path.stem} expected")
+
+
+def _requests(browser) -> list[str]:
+    return [e["params"]["request"]["url"] for e in browser.cdp.events
+            if e.get("method") == "Network.requestWillBeSent"]
+
+
+def _run_on_page(browser, name: str, lang: str) -> list[list[str]]:
+    """Pick bundled query `name` and label language `lang` on the page, press Run, read the table."""
+    browser.evaluate(f"""(() => {{
+        const pick = document.getElementById('pick'), labels = document.getElementById('labels');
+        pick.value = {json.dumps(name)}; pick.dispatchEvent(new Event('change'));
+        labels.value = {json.dumps(lang)}; labels.dispatchEvent(new Event('change'));
+        document.getElementById('go').click();
+    }})()""")
+    deadline = time.monotonic() + 30
+    while browser.evaluate("document.getElementById('status').className") == "" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert browser.evaluate("document.getElementById('status').className") == "ok", \
+        browser.evaluate("document.body.innerText")
+    return browser.evaluate("""[...document.querySelectorAll('#answer tbody tr')].map(tr => [...tr.cells].map(td =>
+        td.querySelector('a') ? td.querySelector('a').title : (td.firstChild ? td.firstChild.textContent : '')))""")
+
+
+def test_query_page_runs_bundled_queries_in_a_browser(full_serve, dist):
+    """Headless Chromium opens our page at /, runs two bundled queries from it and shows their rows;
+    the page asks nothing of any other host."""
+    from nlsc.query import resolve, run_query, store_from_dist
+    from test_browser import SHOTS, Browser
+
+    store = store_from_dist(dist)
+    browser = Browser()
+    try:
+        assert browser.open(full_serve + "/") == []
+        assert browser.evaluate("document.title").startswith("nlsc")
+        deadline = time.monotonic() + 10
+        while browser.evaluate("document.body.dataset.ready") != "true" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for name, lang in (("organisations", "nl"), ("forward-posts", "en")):
+            shown = _run_on_page(browser, name, lang)
+            answer = run_query(resolve(name).read_text(encoding="utf-8"), store, lang=lang)
+            expected = [[s[v].value if s[v] is not None else "" for v in answer.variables] for s in answer]
+            assert expected and sorted(shown) == sorted(expected), (name, shown)
+        assert "Royal Netherlands Marechaussee" in " ".join(map(" ".join, shown))  # the English labels
+        browser.screenshot(SHOTS / "serve-query-page.png")
+        problems = [e for e in browser.cdp.events if e.get("method") == "Runtime.exceptionThrown"
+                    or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+                    or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")]
+        requests = _requests(browser)
+    finally:
+        browser.quit()
+    assert problems == []
+    assert any(u.endswith("/query") for u in requests), requests
+    outside = [u for u in requests if not u.startswith(full_serve + "/") and not u.startswith("data:")]
+    assert outside == [], outside
 
 
 def test_sigterm_stops_cleanly(mini_dist, tmp_path):

@@ -2,8 +2,12 @@
 
 `dist/nlsc.trig` is loaded into a fresh Oxigraph store in a temporary folder and
 `oxigraph serve-read-only` (PyPI `oxigraph` 0.5) answers on it on a private
-loopback port: the SPARQL Protocol (/query, /sparql), Graph Store reads (/store)
-and the bundled query UI (/). Oxigraph itself refuses every write (403).
+loopback port: the SPARQL Protocol (/query, /sparql) and Graph Store reads (/store).
+Oxigraph itself refuses every write (403). The default graph is the union of the
+asserted named graphs (ontology, data, context), copied into it after loading, so a
+bundled query answers as in `nlsc query`; Oxigraph's --union-default-graph would
+add the inferred graph and change four answers. / is our query page (serve_page.py),
+in place of Oxigraph's UI, which fetches from prefix.cc.
 
 The public port belongs to a small proxy that adds what Oxigraph cannot do
 (measured, docs/reliability.md): its `--timeout-s` does not stop every query plan
@@ -44,16 +48,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .errors import NlscError
-from .namespaces import GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from .namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from .query import check_remote
+from .serve_page import SECURITY, routes
 
-HELP = "serve the built dataset as a read-only SPARQL endpoint (Oxigraph server) on loopback, with query limits"
+HELP = ("serve the built dataset as a read-only SPARQL endpoint (Oxigraph server) on loopback, with query limits "
+        "and a query page at /; the default graph is the union of the named graphs ontology, data and context "
+        "(as in `nlsc query`), the inferred graph is reached with GRAPH")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
 TRIG = "nlsc.trig"
 SOURCE_FOLDERS = ("ontology", "data", "shapes")
 GRAPHS = (GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_CONTEXT, GRAPH_INFERRED)
+DEFAULT_GRAPH = "; ".join(f"ADD <{g}> TO DEFAULT" for g in ASSERTED_GRAPHS)  # the default graph of `nlsc query`
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 DEFAULT_QUERY_TIMEOUT = 10.0
 DEFAULT_MAX_RESULT_BYTES = 50_000_000
@@ -257,6 +265,8 @@ class Proxy(ThreadingHTTPServer):
         self.address_family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         self.oxigraph, self.query_timeout, self.max_bytes = oxigraph, args.query_timeout, args.max_result_bytes
         self.allow_remote = args.allow_remote
+        self.pages = routes({"query_timeout": f"{args.query_timeout:g}", "max_result_bytes": args.max_result_bytes,
+                             "allow_remote": args.allow_remote})
         super().__init__((host, port), Handler)
 
 
@@ -283,6 +293,9 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        page = self.server.pages.get(urllib.parse.urlsplit(self.path).path) if self.command in ("GET", "HEAD") else None
+        if page is not None:
+            return self._send(200, [("Content-Type", page[0]), *SECURITY], page[1])
         try:
             body = self._request_body()
             check_remote(sparql_text(self.path, body, self.headers.get("Content-Type", "")), self.server.allow_remote)
@@ -398,7 +411,7 @@ def banner(trig: Path, seconds: float, counts: dict[str, int], args) -> None:
     for g in [*map(str, GRAPHS), *sorted(set(counts) - set(map(str, GRAPHS)))]:
         print(f"  {counts.get(g, 0):>7} triples  <{g}>")
     print(f"SPARQL endpoint: {url}/query")
-    print(f"Query UI:        {url}/")
+    print(f"Query page:      {url}/  (default graph: the union of ontology, data and context)")
     print(f"Graph Store:     {url}/store?graph=IRI (read only)")
     memory = f"{args.max_memory_mb} MB" if args.max_memory_mb > 0 else "none"
     print(f"Limits:          {args.query_timeout:g} s per query, {args.max_result_bytes} bytes per answer, "
@@ -429,6 +442,9 @@ def run(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         res = subprocess.run([binary, "load", "--location", str(tmp / "store"), "--file", str(trig)],
                              capture_output=True, text=True, check=False)
+        if res.returncode == 0 and not stop:
+            res = subprocess.run([binary, "update", "--location", str(tmp / "store"), "--update", DEFAULT_GRAPH],
+                                 capture_output=True, text=True, check=False)
         if res.returncode != 0 and not stop:
             raise ServeError(f"loading {trig} into Oxigraph failed:\n{(res.stderr or res.stdout).strip()}")
         if stop:
