@@ -280,9 +280,24 @@ def test_every_bundled_query_answers_as_nlsc_query(full_serve, dist):
             assert_same(got, expected_for(info.path), text, f"{info.name} vs {info.path.stem} expected")
 
 
+def _errors(browser) -> list[dict]:
+    return [e for e in browser.cdp.events if e.get("method") == "Runtime.exceptionThrown"
+            or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+            or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")]
+
+
 def _requests(browser) -> list[str]:
     return [e["params"]["request"]["url"] for e in browser.cdp.events
             if e.get("method") == "Network.requestWillBeSent"]
+
+
+def _press_run(browser) -> str:
+    """Press Run and wait for the answer: the status's class, "ok" or "error"."""
+    browser.evaluate("document.getElementById('go').click()")
+    deadline = time.monotonic() + 30
+    while browser.evaluate("document.getElementById('status').className") == "" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return browser.evaluate("document.getElementById('status').className")
 
 
 def _run_on_page(browser, name: str, lang: str) -> list[list[str]]:
@@ -291,13 +306,8 @@ def _run_on_page(browser, name: str, lang: str) -> list[list[str]]:
         const pick = document.getElementById('pick'), labels = document.getElementById('labels');
         pick.value = {json.dumps(name)}; pick.dispatchEvent(new Event('change'));
         labels.value = {json.dumps(lang)}; labels.dispatchEvent(new Event('change'));
-        document.getElementById('go').click();
     }})()""")
-    deadline = time.monotonic() + 30
-    while browser.evaluate("document.getElementById('status').className") == "" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert browser.evaluate("document.getElementById('status').className") == "ok", \
-        browser.evaluate("document.body.innerText")
+    assert _press_run(browser) == "ok", browser.evaluate("document.body.innerText")
     return browser.evaluate("""[...document.querySelectorAll('#answer tbody tr')].map(tr => [...tr.cells].map(td =>
         td.querySelector('a') ? td.querySelector('a').title : (td.firstChild ? td.firstChild.textContent : '')))""")
 
@@ -323,9 +333,17 @@ def test_query_page_runs_bundled_queries_in_a_browser(full_serve, dist):
             assert expected and sorted(shown) == sorted(expected), (name, shown)
         assert "Royal Netherlands Marechaussee" in " ".join(map(" ".join, shown))  # the English labels
         browser.screenshot(SHOTS / "serve-query-page.png")
-        problems = [e for e in browser.cdp.events if e.get("method") == "Runtime.exceptionThrown"
-                    or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
-                    or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")]
+        problems = _errors(browser)  # before the refusal below, which the console logs
+        # a refusal is shown, not swallowed
+        browser.evaluate("document.getElementById('sparql').value = "
+                         "'SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }'")
+        assert _press_run(browser) == "error"
+        assert "SERVICE" in browser.evaluate("document.getElementById('result').innerText")
+        # a phone: nothing wider than the screen
+        browser.cdp.send("Emulation.setDeviceMetricsOverride", width=375, height=800, deviceScaleFactor=1, mobile=True)
+        widths = browser.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        browser.cdp.send("Emulation.clearDeviceMetricsOverride")
+        assert widths[0] <= widths[1], widths
         requests = _requests(browser)
     finally:
         browser.quit()
