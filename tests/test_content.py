@@ -154,7 +154,8 @@ def test_the_page_data_holds_no_external_identifiers(data):
     """Identifiers come from the reference table, so they live in data/context/ only."""
     for p in (SDO.sameAs, NLSC.oin, FOAF.homepage, SDO.legislationIdentifier, SDO.foundingDate):
         assert list(data.triples((None, p, None))) == [], p
-    assert [o for o in data.objects(None, RDFS.seeAlso)] == []
+    for p in (RDFS.seeAlso, SKOS.closeMatch):
+        assert [o for o in data.objects(None, p)] == [], p
 
 
 # --- labels -----------------------------------------------------------------
@@ -341,9 +342,18 @@ def test_every_identifier_in_the_data_is_from_the_reference_table(union):
             if not str(s).startswith(ID) or str(s).startswith(ID + "regeling/convenant"):
                 continue  # the Staatscourant number is cited from the covenant itself
             assert str(o) in values, (s, p, o)
-    for s, o in union.subject_objects(RDFS.seeAlso):
-        assert str(s).startswith(ID)
-        assert str(o) in values, (s, o)
+    for p in (RDFS.seeAlso, SKOS.closeMatch):
+        for s, o in union.subject_objects(p):
+            assert str(s).startswith(ID)
+            assert str(o) in values, (s, p, o)
+
+
+def test_legacy_owms_values_are_close_matches_not_the_same_resource(context):
+    """The OWMS value list is a legacy list: its entries match our organisations, they are not them."""
+    owms = {r["value"] for r in reference_rows() if r["scheme"] == "owms"}
+    linked = {(p, str(o)) for _, p, o in context if str(o) in owms}
+    assert linked and {p for p, _ in linked} == {SKOS.closeMatch, RDF.object}
+    assert {o for _, o in linked} == owms
 
 
 # --- shortcuts agree with their statement nodes -------------------------------------
