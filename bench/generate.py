@@ -19,7 +19,7 @@ the real data:
   e.g. organisatie:aivd still find something);
 * every language-tagged literal becomes synthetic text of about the same number
   of words, a function of (seed, k, text), so equal texts stay equal;
-* external identifiers (schema:sameAs, rdfs:seeAlso, nlsc:oin,
+* external identifiers (schema:sameAs, rdfs:seeAlso, skos:closeMatch, nlsc:oin,
   schema:legislationIdentifier, foaf:homepage, schema:url of regulations and
   the rdf:object of their rdf:Statements) keep their pattern, with every run of
   3+ digits replaced by fresh random digits (one mapping per copy, so a BWB id,
@@ -51,7 +51,7 @@ import sys
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import FOAF, RDF, RDFS, SDO
+from rdflib.namespace import FOAF, RDF, RDFS, SDO, SKOS
 
 ID = "https://w3id.org/nlsc/id/"
 NLSC = "https://w3id.org/nlsc/def#"
@@ -62,7 +62,7 @@ SHARED_KINDS = {"bron", "begrippenkader", "instrument", "sector", "dreiging", "a
                 "rol", "thema", "verstrekkingswijze", "ledencategorie"}
 #: data files (relative to data/) written once, with copy 0's terms
 SHARED_FILES = ("vocabularies/", "source/page.ttl")
-IDENTIFIER_PROPERTIES = (SDO.sameAs, RDFS.seeAlso, NLSC_OIN, SDO.legislationIdentifier, FOAF.homepage)
+IDENTIFIER_PROPERTIES = (SDO.sameAs, RDFS.seeAlso, SKOS.closeMatch, NLSC_OIN, SDO.legislationIdentifier, FOAF.homepage)
 SOURCE_TEXT = Path("data") / "source" / "samenwerking-nationaal.txt"
 #: the reference table: in the source root (the build after issue 15) and in
 #: shared/ (b4a96f0 and before read it via NLSC_SHARED=OUT/shared)

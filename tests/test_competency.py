@@ -115,3 +115,46 @@ def test_dg_of_the_aivd_is_member_of_the_csr(store):
 def test_ndn_has_no_invented_members(store):
     text = nq.resolve("ask-ndn-other-members").read_text(encoding="utf-8")
     assert not bool(nq.run_query(text, store))
+
+
+def test_at_which_levels_the_forward_posts_work(store):
+    # "de ID's versterken op lokaal en regionaal niveau de informatiepositie van de dienst. Datzelfde geldt voor
+    # de inlichtingendiensten van de Koninklijke Marechaussee en de Belastingdienst."
+    got = {(r["unit"].rsplit("/", 1)[1], r["level"].rsplit("/", 1)[1]) for r in rows(store, "forward-post-levels")}
+    units = ("id-nationale-politie", "id-koninklijke-marechaussee", "id-belastingdienst")
+    assert got == {(u, lvl) for u in units for lvl in ("lokaal", "regionaal")}
+
+
+def test_which_measures_the_information_enables(store):
+    # "kan het maatregelen nemen tegen de persoon of organisatie die in het ambtsbericht wordt genoemd"; the NCTV
+    # "neemt maatregelen op basis van informatie"; "onderzoekssubjecten bij wie de IND handelend kan optreden";
+    # "het vervallen laten verklaren van een paspoort"; "zodat zij tijdig maatregelen kunnen nemen"; "tijdig
+    # gepaste maatregelen nemen om mogelijke schade te beperken of voorkomen".
+    got = {(r["party"].rsplit("/", 1)[1], r["measure"].rsplit("/", 1)[1]) for r in rows(store, "enabled-measures")}
+    assert got == {
+        ("openbaar-ministerie", "maatregelen-tegen-genoemde-persoon-of-organisatie"),
+        ("nctv", "maatregelen-op-basis-van-informatie"), ("ind", "handelend-optreden"),
+        ("burgemeesters", "paspoort-vervallen-laten-verklaren"),
+        *((g, "tijdig-maatregelen-nemen") for g in ("bestuurders", "politici", "bedrijven",
+                                                    "overheidsorganisaties-en-instellingen")),
+        ("nationaal-detectie-netwerk", "schade-beperken-of-voorkomen"),
+    }
+
+
+def test_about_which_kinds_of_subject(store):
+    # "bijvoorbeeld bij ongewenste vreemdelingen"; "een paspoort van een potentiële uitreiziger".
+    got = {(r["recipient"], r["category"].rsplit("/", 1)[1]) for r in rows(store, "subject-categories")}
+    assert got == {(o("ind"), "ongewenste-vreemdelingen"), (f"{ID}groep/burgemeesters", "potentiele-uitreizigers")}
+
+
+def test_what_the_cyber_security_council_does(store):
+    # "De CSR zet zich op strategisch niveau in om de cybersecurity in Nederland te verhogen." "De CSR zoekt de
+    # samenwerking met vergelijkbare raden in andere landen en stimuleert de oprichting ervan in landen die nog
+    # geen cybersecurityraad kennen."
+    got = [(r["task"].rsplit("/", 1)[1], r["level"] and r["level"].rsplit("/", 1)[1], r["area"].rsplit("/", 1)[1])
+           for r in rows(store, "csr-tasks", lang="en")]
+    assert got == [
+        ("cyber-security-raad-cybersecurity-verhogen", "strategisch", "nederland"),
+        ("cyber-security-raad-internationale-samenwerking", None, "andere-landen"),
+        ("cyber-security-raad-oprichting-stimuleren", None, "andere-landen"),
+    ]

@@ -154,7 +154,8 @@ def test_the_page_data_holds_no_external_identifiers(data):
     """Identifiers come from the reference table, so they live in data/context/ only."""
     for p in (SDO.sameAs, NLSC.oin, FOAF.homepage, SDO.legislationIdentifier, SDO.foundingDate):
         assert list(data.triples((None, p, None))) == [], p
-    assert [o for o in data.objects(None, RDFS.seeAlso)] == []
+    for p in (RDFS.seeAlso, SKOS.closeMatch):
+        assert [o for o in data.objects(None, p)] == [], p
 
 
 # --- labels -----------------------------------------------------------------
@@ -168,6 +169,46 @@ def test_every_resource_has_one_label_in_dutch_and_one_in_english(union):
         if langs != ["en", "nl"]:
             problems.append((str(thing), langs))
     assert problems == []
+
+
+# Names that are the same in Dutch and English; every other English label is a translation.
+# (skos:altLabel holds abbreviations, the same in both languages by design, so it is not checked.)
+SAME_IN_BOTH_LANGUAGES = {
+    ID + "samenwerkingsverband/jscu": "Joint Sigint Cyber Unit, an English name on the Dutch page",
+    ID + "eenheid/team-high-tech-crime": "Team High Tech Crime, an English name on the Dutch page",
+    ID + "dreiging/cybercrime": "cybercrime, the same word in both languages",
+    ID + "sector/water": "water, the same word in both languages",
+    str(NLSC.instrument): "instrument, the same word in both languages",
+    str(NLSC.partner): "partner, the same word in both languages",
+    str(NLSC.sector): "sector, the same word in both languages",
+    str(NLSC.oin): "OIN, an abbreviation",
+}
+
+
+def same_label_in_both_languages(graph: Graph) -> set[str]:
+    """Subjects with an @en label (skos:prefLabel, rdfs:label, dct:title) equal to their @nl one."""
+    same = set()
+    for prop in (SKOS.prefLabel, RDFS.label, DCTERMS.title):
+        for subject in set(graph.subjects(prop, None)):
+            values = list(graph.objects(subject, prop))
+            dutch = {str(v) for v in values if getattr(v, "language", None) == "nl"}
+            english = {str(v) for v in values if getattr(v, "language", None) == "en"}
+            if dutch & english:
+                same.add(str(subject))
+    return same
+
+
+def test_every_english_label_is_a_translation_unless_listed(union):
+    assert same_label_in_both_languages(union) == set(SAME_IN_BOTH_LANGUAGES)
+
+
+def test_an_untranslated_english_label_is_caught():
+    g = Graph()
+    g.add((URIRef(ID + "passage/x"), SKOS.prefLabel, Literal("Passage 01: Samenwerking", lang="nl")))
+    g.add((URIRef(ID + "passage/x"), SKOS.prefLabel, Literal("Passage 01: Samenwerking", lang="en")))
+    g.add((URIRef(ID + "passage/y"), SKOS.prefLabel, Literal("Passage 02: Samenwerking", lang="nl")))
+    g.add((URIRef(ID + "passage/y"), SKOS.prefLabel, Literal("Passage 02: Cooperation", lang="en")))
+    assert same_label_in_both_languages(g) == {ID + "passage/x"}
 
 
 def test_every_ontology_term_has_bilingual_label_definition_and_is_defined_by(ontology):
@@ -301,9 +342,18 @@ def test_every_identifier_in_the_data_is_from_the_reference_table(union):
             if not str(s).startswith(ID) or str(s).startswith(ID + "regeling/convenant"):
                 continue  # the Staatscourant number is cited from the covenant itself
             assert str(o) in values, (s, p, o)
-    for s, o in union.subject_objects(RDFS.seeAlso):
-        assert str(s).startswith(ID)
-        assert str(o) in values, (s, o)
+    for p in (RDFS.seeAlso, SKOS.closeMatch):
+        for s, o in union.subject_objects(p):
+            assert str(s).startswith(ID)
+            assert str(o) in values, (s, p, o)
+
+
+def test_legacy_owms_values_are_close_matches_not_the_same_resource(context):
+    """The OWMS value list is a legacy list: its entries match our organisations, they are not them."""
+    owms = {r["value"] for r in reference_rows() if r["scheme"] == "owms"}
+    linked = {(p, str(o)) for _, p, o in context if str(o) in owms}
+    assert linked and {p for p, _ in linked} == {SKOS.closeMatch, RDF.object}
+    assert {o for _, o in linked} == owms
 
 
 # --- shortcuts agree with their statement nodes -------------------------------------

@@ -16,7 +16,7 @@ place the culprit is written. Checked:
 * unknown type      - an rdf:type that is neither a class of the ontology nor a class
                       of a known reused vocabulary;
 * quote not in source - an oa:exact that is not verbatim in data/source/samenwerking-nationaal.txt;
-* unknown identifier - schema:sameAs, rdfs:seeAlso, nlsc:oin, schema:legislationIdentifier or
+* unknown identifier - schema:sameAs, rdfs:seeAlso, skos:closeMatch, nlsc:oin, schema:legislationIdentifier or
                       foaf:homepage in data/context/ whose value is not in the reference table
                       (data/reference/identifiers.csv of the source root; a missing or
                       unreadable table is a SourceError, exit 2);
@@ -71,7 +71,7 @@ DATATYPES = {
     DCTERMS.modified: (XSD.date, XSD.dateTime),
 }
 #: properties holding external identifiers, checked against the reference table
-IDENTIFIER_PROPERTIES = (SDO.sameAs, RDFS.seeAlso, NLSC.oin, SDO.legislationIdentifier, FOAF.homepage)
+IDENTIFIER_PROPERTIES = (SDO.sameAs, RDFS.seeAlso, SKOS.closeMatch, NLSC.oin, SDO.legislationIdentifier, FOAF.homepage)
 
 _TZ = r"(Z|[+-](0\d|1[0-4]):[0-5]\d)?"
 _LEXICAL = {

@@ -242,7 +242,8 @@ def _prefixes() -> dict[str, str]:
     for kind in ("organisatie", "groep", "eenheid", "functie", "samenwerkingsverband", "lidmaatschap",
                  "informatieverstrekking", "contactlijn", "vooruitgeschoven-post", "samenwerking", "taak",
                  "gebied", "locatie", "regeling", "bron", "passage", "instrument", "sector", "dreiging",
-                 "afnemerscategorie", "rol", "thema", "verstrekkingswijze", "ledencategorie",
+                 "afnemerscategorie", "rol", "thema", "verstrekkingswijze", "ledencategorie", "niveau",
+                 "maatregel", "subjectcategorie",
                  "begrippenkader", "contextfeit"):
         out[kind] = f"{ID}{kind}/"
     return out

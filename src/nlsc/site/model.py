@@ -20,7 +20,8 @@ from ..namespaces import BASE, ID, NLSC, PREFIXES, SCHEMA
 #: properties shown in their own section rather than in the relation table
 TEXT_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, RDFS.label, DCTERMS.description, SKOS.definition)
 #: properties whose IRI values are links to the outside world
-EXTERNAL_LINK_PROPERTIES = (SCHEMA.sameAs, OWL.sameAs, RDFS.seeAlso, FOAF.homepage, SCHEMA.url, DCTERMS.source)
+EXTERNAL_LINK_PROPERTIES = (SCHEMA.sameAs, OWL.sameAs, RDFS.seeAlso, SKOS.closeMatch, FOAF.homepage, SCHEMA.url,
+                            DCTERMS.source)
 #: the statement node classes (n-ary relations) and their edges in the diagram
 STATEMENT_CLASSES = (NLSC.InformationProvision, NLSC.ForwardPostRelation, NLSC.Liaison,
                      NLSC.Cooperation, NLSC.Task)
