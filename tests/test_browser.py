@@ -372,6 +372,7 @@ def test_search_finds_a_resource_by_any_label_and_leads_to_its_page(site, server
     kmar = [r for r in having("Marechaussee") if (r, None, CV.PublicOrganisation) in union]
     assert len(kmar) == 1
     assert doc_path(kmar[0]) in hits, hits
+    browser.screenshot(SHOTS / "search.png", full_page=False)
     problems = browser.follow(f"[...document.querySelectorAll('#site-search-results a')]"
                               f".find(a => a.href.endsWith({json.dumps(doc_path(kmar[0]))})).click()")
     assert not problems, problems

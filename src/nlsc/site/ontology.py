@@ -100,7 +100,7 @@ def ontology_context(ontology: Graph, names: Names, anchors: dict[str, str], fil
     own = own_terms(ontology)
     sections = []
     for key, cls, nl, en in SECTIONS:
-        terms = [t for t in own if (t, RDF.type, cls) in ontology]
+        terms = sorted((t for t in own if (t, RDF.type, cls) in ontology), key=names.sort_key)
         if terms:
             sections.append({"id": key, "nl": nl, "en": en,
                              "terms": [_term(ontology, names, builder, axioms, t) for t in terms]})

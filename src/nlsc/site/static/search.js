@@ -78,7 +78,8 @@
       a.href = e.href;
       a.appendChild(span(e.nl, "nl"));
       if (e.en !== e.nl) a.appendChild(span(" / " + e.en, "en", "en"));
-      a.appendChild(span(" " + e.kind, "", "tag"));
+      a.appendChild(document.createTextNode(" "));
+      a.appendChild(span(e.kind, "", "tag"));
       item(a);
     });
     if (!results.length) {
