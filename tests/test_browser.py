@@ -2,9 +2,13 @@
 driven through the DevTools protocol (websocket-client).
 
 Every page loads without console errors, failed requests or exceptions; the
-network diagram renders with every organisation; screenshots of the index, one
-organisation page and the diagram are written for review to
-$NLSC_SCREENSHOTS (default: test-artifacts/screenshots/ in the checkout).
+network diagram renders with every organisation; no page type overflows
+horizontally on a phone (375 px) or a desktop (1,400 px); the search box finds a
+resource by its label and leads to its page; a node of the diagram page leads to
+its page. Screenshots of the index, resource pages (at 1,400 and 375 px), the
+ontology page and the diagram page are written for review to $NLSC_SCREENSHOTS
+(default: test-artifacts/screenshots/ in the checkout), the overflow table to
+test-artifacts/overflow.md.
 
 With the environment variable CI set, a missing Chromium (or websocket-client)
 is a failure, not a skip.
@@ -30,16 +34,32 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("jinja2")
-pytest.importorskip("pylode")
 
 from nlsc.load import load  # noqa: E402
-from nlsc.namespaces import CV  # noqa: E402
+from nlsc.namespaces import CV, ORG  # noqa: E402
+from rdflib.namespace import RDF  # noqa: E402
 from nlsc.paths import layout  # noqa: E402
 from nlsc.site import build_site  # noqa: E402
 from nlsc.site.model import Names, asserted_union, doc_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("NLSC_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
+OVERFLOW_REPORT = REPO / "test-artifacts" / "overflow.md"
+#: one sample page per page type, for the overflow test (add a type: add a line)
+PAGE_TYPES = {
+    "index": "index.html",
+    "all resources": "doc/index.html",
+    "organisation": "doc/organisatie/aivd.html",
+    "arrangement": "doc/samenwerkingsverband/jscu.html",
+    "information provision": "doc/informatieverstrekking/aivd-openbaar-ministerie.html",
+    "passage": "doc/passage/om-ambtsbericht.html",
+    "context fact": "doc/contextfeit/aivd-english-name.html",
+    "source page": "doc/bron/samenwerking-nationaal.html",
+    "ontology": "def/index.html",
+    "diagram": "diagram.html",
+}
+#: a phone (in the 360-400 px the site must fit) and a desktop
+WIDTHS = ((375, True), (1400, False))
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--hide-scrollbars",
                   "--disable-extensions", "--disable-sync", "--mute-audio", "--remote-allow-origins=*"]
@@ -124,6 +144,20 @@ class Browser:
         """Load `url`; return the problems seen: console errors, exceptions, failed requests."""
         self.cdp.events.clear()
         self.cdp.send("Page.navigate", url=url)
+        return self.loaded()
+
+    def follow(self, expression: str) -> list[str]:
+        """Run `expression` (a click that leaves the page) and wait for the next page, as open()."""
+        self.cdp.events.clear()
+        self.evaluate(expression)
+        return self.loaded()
+
+    def viewport(self, width: int, mobile: bool, height: int = 900) -> None:
+        """Lay pages out at `width` CSS px; `mobile`: as a phone does (meta viewport honoured)."""
+        self.cdp.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                      mobile=mobile)
+
+    def loaded(self) -> list[str]:
         self.cdp.wait_for("Page.loadEventFired")
         self.cdp.send("Runtime.evaluate", expression="1", awaitPromise=True)  # flush pending events
         problems = []
@@ -147,11 +181,10 @@ class Browser:
             raise RuntimeError(res["exceptionDetails"])
         return res["result"].get("value")
 
-    def screenshot(self, path: Path, width: int = 1400, full_page: bool = True) -> bytes:
+    def screenshot(self, path: Path, width: int = 1400, full_page: bool = True, mobile: bool = False) -> bytes:
         height = int(self.evaluate("Math.ceil(document.documentElement.scrollHeight)") or 1000) if full_page else 1000
         height = max(600, min(height, 6000))
-        self.cdp.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                      mobile=False)
+        self.viewport(width, mobile, height)
         data = base64.b64decode(self.cdp.send("Page.captureScreenshot", format="png",
                                               captureBeyondViewport=True)["data"])
         self.cdp.send("Emulation.clearDeviceMetricsOverride")
@@ -229,7 +262,7 @@ def test_diagram_renders_with_every_organisation(site, server, browser):
     names = Names(union)
     orgs = sorted(union.subjects(predicate=None, object=CV.PublicOrganisation))
     assert orgs
-    for url in (server + "diagram.svg", server + "index.html"):
+    for url in (server + "diagram.svg", server + "index.html", server + "diagram.html"):
         assert not browser.open(url), url
         rendered = browser.evaluate("""(() => {
             const out = {};
@@ -261,7 +294,7 @@ def test_diagram_renders_with_every_organisation(site, server, browser):
 def test_screenshots_for_review(site, server, browser):
     shots = {"index.png": "index.html", "organisatie-aivd.png": "doc/organisatie/aivd.html",
              "informatieverstrekking.png": "doc/informatieverstrekking/aivd-openbaar-ministerie.html",
-             "ontology.png": "def/index.html"}
+             "ontology.png": "def/index.html", "diagram-page.png": "diagram.html"}
     for name, page in shots.items():
         assert not browser.open(server + page), page
         data = browser.screenshot(SHOTS / name)
@@ -272,3 +305,92 @@ def test_screenshots_for_review(site, server, browser):
     assert not browser.open(server + "doc/organisatie/aivd.html")
     assert browser.evaluate("document.querySelector('h1').getBoundingClientRect().height") > 20
     assert browser.evaluate("document.documentElement.lang") == "nl"
+
+
+def test_no_page_type_overflows_on_a_phone_or_a_desktop(site, server, browser):
+    """scrollWidth <= innerWidth for one page of every type, at 375 px (as a phone) and 1,400 px."""
+    rows, failures = [], []
+    try:
+        for kind, page in PAGE_TYPES.items():
+            assert (site / page).is_file(), page
+            row = [kind, f"`{page}`"]
+            for width, mobile in WIDTHS:
+                browser.viewport(width, mobile)
+                problems = browser.open(server + page)
+                scroll, inner = browser.evaluate(
+                    "[document.documentElement.scrollWidth, window.innerWidth]")
+                row.append(f"{scroll} / {inner}")
+                if problems or scroll > inner or inner != width:
+                    failures.append((kind, width, scroll, inner, problems))
+                if width == 375 and kind == "organisation":
+                    data = browser.screenshot(SHOTS / "organisatie-aivd-375.png", width=375, mobile=True)
+                    assert _png_size(data)[0] == 375
+                    browser.viewport(width, mobile)
+            rows.append(row)
+    finally:
+        browser.cdp.send("Emulation.clearDeviceMetricsOverride")
+    OVERFLOW_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    head = ["page type", "sample"] + [f"{w} px: scrollWidth / innerWidth" for w, _ in WIDTHS]
+    OVERFLOW_REPORT.write_text("\n".join(["| " + " | ".join(r) + " |" for r in
+                                          [head, ["---"] * len(head), *rows]]) + "\n", encoding="utf-8")
+    assert not failures, failures
+
+
+def _search(browser, text: str) -> list[str]:
+    """Type `text` into the menu's search box; the result links shown, as site paths."""
+    browser.evaluate(f"""(() => {{
+        const q = document.getElementById('site-search-q');
+        q.value = {json.dumps(text)};
+        q.dispatchEvent(new Event('input', {{bubbles: true}}));
+    }})()""")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        hrefs = browser.evaluate("[...document.querySelectorAll('#site-search-results a')]"
+                                 ".map(a => new URL(a.href).pathname.slice(1))")
+        if hrefs:
+            return hrefs
+        time.sleep(0.05)
+    return []
+
+
+def test_search_finds_a_resource_by_any_label_and_leads_to_its_page(site, server, browser):
+    union = asserted_union(load(layout()).dataset)
+    names = Names(union)
+    from rdflib import Literal
+    from rdflib.namespace import SKOS
+
+    def having(label: str):
+        return {s for p in (SKOS.prefLabel, SKOS.altLabel) for s, o in union.subject_objects(p)
+                if isinstance(o, Literal) and label.casefold() in str(o).casefold()}
+
+    assert not browser.open(server + "doc/passage/om-ambtsbericht.html")  # from a page deep in the site
+    for text in ("AIVD", "Openbaar Ministerie", "Public Prosecution Service", "ISAC", "marechaussee"):
+        hits = _search(browser, text)
+        assert hits, text
+        assert {doc_path(r) for r in having(text)} & set(hits), (text, hits)
+    hits = _search(browser, "Marechaussee")
+    kmar = [r for r in having("Marechaussee") if (r, None, CV.PublicOrganisation) in union]
+    assert len(kmar) == 1
+    assert doc_path(kmar[0]) in hits, hits
+    browser.screenshot(SHOTS / "search.png", full_page=False)
+    problems = browser.follow(f"[...document.querySelectorAll('#site-search-results a')]"
+                              f".find(a => a.href.endsWith({json.dumps(doc_path(kmar[0]))})).click()")
+    assert not problems, problems
+    assert browser.evaluate("location.pathname") == "/" + doc_path(kmar[0])
+    assert browser.evaluate("document.querySelector('h1').textContent") == names.pair(kmar[0])[0].value
+
+
+def test_diagram_page_node_leads_to_its_page(site, server, browser):
+    union = asserted_union(load(layout()).dataset)
+    names = Names(union)
+    assert not browser.open(server + "diagram.html")
+    assert browser.evaluate("document.querySelectorAll('nav.menu a').length") >= 4  # the menu is there
+    assert browser.evaluate("document.querySelectorAll('ul.legend li').length") >= 8  # and the legend
+    target = sorted(union.subjects(RDF.type, ORG.OrganizationalCollaboration))[0]
+    href = doc_path(target)
+    problems = browser.follow(f"""[...document.querySelectorAll('svg a')]
+        .find(a => (a.getAttribute('xlink:href') || a.getAttribute('href')) === {json.dumps(href)})
+        .dispatchEvent(new MouseEvent('click', {{bubbles: true, cancelable: true, view: window}}))""")
+    assert not problems, problems
+    assert browser.evaluate("location.pathname") == "/" + href
+    assert browser.evaluate("document.querySelector('h1').textContent") == names.pair(target)[0].value

@@ -15,7 +15,6 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 pytest.importorskip("jinja2")
-pytest.importorskip("pylode")
 
 from nlsc.load import load  # noqa: E402
 from nlsc.namespaces import CV, ID, NLSC, ORG  # noqa: E402
@@ -176,7 +175,10 @@ def test_index_figures_downloads_and_licence(site, dist, union):
     arrs = len({s for s in union.subjects(RDF.type, ORG.OrganizationalCollaboration)})
     flows = len({s for s in union.subjects(RDF.type, NLSC.InformationProvision)})
     for n in (orgs, arrs, flows, len(union)):
-        assert f'<span class="n">{n}</span>' in index
+        assert f'<span class="n" lang="nl">{n:,}</span>'.replace(",", ".") in index, n
+    # numbers as each language writes them: 1.397 in Dutch, 1,397 in English
+    assert len(union) >= 1000
+    assert f'<span class="en" lang="en">{len(union):,} triples</span>' in index
     assert "CC0-1.0" in index and "creativecommons.org/publicdomain/zero/1.0/" in index
     assert 'href="def/index.html"' in index
     import hashlib
@@ -187,7 +189,10 @@ def test_index_figures_downloads_and_licence(site, dist, union):
         assert hashlib.sha256(f.read_bytes()).hexdigest() in index, name
         assert f'href="dist/{name}"' in index
         assert (site / "dist" / name).read_bytes() == f.read_bytes()
-        assert f"{f.stat().st_size} bytes" in index
+        size = f.stat().st_size
+        assert size >= 1000, name
+        nl, en = f"{size:,}".replace(",", "."), f"{size:,}"
+        assert f'<span lang="nl">{nl}</span> <span class="en" lang="en">/ {en}</span> bytes' in index, name
 
 
 def test_index_lists_the_bundled_queries(site):
@@ -214,12 +219,124 @@ def test_diagram_has_every_organisation_and_typed_edges(site, union):
 
 # -- ontology documentation ---------------------------------------------------
 
-def test_pylode_documentation(site):
+def test_ontology_documentation(site):
     doc = (site / "def/index.html").read_text("utf-8")
     assert "https://w3id.org/nlsc/def#InformationProvision" in doc
+    assert 'id="InformationProvision"' in doc and 'name="viewport"' in doc
     for ext, fmt in (("ttl", "turtle"), ("nt", "nt"), ("rdf", "xml"), ("jsonld", "json-ld")):
         g = Graph().parse(site / "def" / f"nlsc.{ext}", format=fmt)
         assert (URIRef(BASE + "def"), RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")) in g
+
+
+def _text(html: str) -> str:
+    """The text of an HTML page as a reader sees it: block elements on lines of their own,
+    inline tags dropped (so "<span>a</span><span>b</span>" reads "ab")."""
+    blocks = re.sub(r"</?(?:p|li|h[1-6]|td|th|tr|div|dt|dd|section|ul|table|nav|header|title)\b[^>]*>", "\n", html)
+    return re.sub(r"<[^>]+>", "", blocks)
+
+
+def test_ontology_page_keeps_dutch_and_english_apart(site, union):
+    """Each term of ours has a section with its id, its Dutch and English names each in
+    an element of its own language, never run together; its definitions likewise."""
+    from markupsafe import escape
+    from rdflib import Literal
+    from rdflib.namespace import RDFS, SKOS
+
+    doc = (site / "def/index.html").read_text("utf-8")
+    text = _text(doc)
+    terms = sorted({s for s in union.subjects(RDFS.label, None) if str(s).startswith(str(NLSC))})
+    assert len(terms) > 30
+    for term in terms:
+        local = str(term)[len(str(NLSC)):]
+        labels = {o.language: str(o) for o in union.objects(term, RDFS.label) if isinstance(o, Literal)}
+        assert f'id="{local}"' in doc, term
+        assert f'<span lang="nl">{labels["nl"]}</span>' in doc, term
+        if labels["en"] != labels["nl"]:
+            assert f'lang="en">/ {labels["en"]}</span>' in doc, term
+            assert labels["nl"] + labels["en"] not in text and labels["en"] + labels["nl"] not in text, term
+        for d in union.objects(term, SKOS.definition):
+            assert f'<p lang="{d.language}">{escape(str(d))}</p>' in doc, (term, d.language)
+    titles = [str(o) for o in union.objects(URIRef(BASE + "def"), URIRef("http://purl.org/dc/terms/title"))]
+    assert len(titles) == 2 and titles[0] + titles[1] not in text and titles[1] + titles[0] not in text
+
+
+def test_every_page_has_the_menu_and_the_search_box(site):
+    for page in html_pages(site):
+        here = page.relative_to(site).as_posix()
+        html = page.read_text("utf-8")
+        assert '<nav class="menu"' in html and 'id="site-search-q"' in html, here
+        p = parse(page)
+        targets = {(page.parent / url).resolve() for tag, url in p.links if tag == "a"}
+        for goal in ("index.html", "doc/index.html", "diagram.html", "def/index.html"):
+            assert (site / goal).resolve() in targets, (here, goal)
+
+
+def test_search_index_has_every_resource_and_label(site, union):
+    from rdflib import Literal
+    from rdflib.namespace import SKOS
+
+    rows = json.loads((site / "search.json").read_text("utf-8"))
+    by_path = {r[0]: r for r in rows}
+    subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
+    for s in subjects:
+        row = by_path[doc_path(s)]
+        for p in (SKOS.prefLabel, SKOS.altLabel):
+            for o in union.objects(s, p):
+                if isinstance(o, Literal):
+                    assert str(o) in row[4], (s, o)
+    for path in by_path:
+        assert (site / path.split("#")[0]).is_file(), path
+    om = by_path["doc/organisatie/openbaar-ministerie.html"][4]
+    assert "Openbaar Ministerie" in om and "Public Prosecution Service" in om
+
+
+def test_resource_page_shows_facts_before_its_rdf(site):
+    """The Turtle is one click away (a closed <details>) after the relations; links to
+    the four RDF files are at the top."""
+    page = (site / "doc/organisatie/aivd.html").read_text("utf-8")
+    assert page.index('href="aivd.ttl"') < page.index("<h2>")
+    rdf = page.index('<pre class="code"')
+    assert page.index('id="rdf"') > page.index("Relaties") and rdf > page.index("Relaties")
+    opening = page.rfind("<details", 0, rdf)
+    assert opening > 0 and page[opening:page.index(">", opening)] == "<details"  # closed
+    assert "<aside" not in page
+
+
+def test_numbers_are_written_per_language():
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    from nlsc.site.model import Names, number
+    from nlsc.site.pages import PageBuilder
+
+    assert (number(2500, "nl"), number(2500, "en")) == ("2.500", "2,500")
+    assert (number(1234.56, "nl", 1), number(1234.56, "en", 1)) == ("1.234,6", "1,234.6")
+    v = PageBuilder(Graph(), Names(Graph()), {}).value("doc/x/y.html", Literal(2500, datatype=XSD.integer))
+    assert v["number"] == {"nl": "2.500", "en": "2,500"}
+
+
+def test_diagram_draws_every_relation_between_its_nodes(site, union):
+    """Every triple between two things drawn in diagram.dot is an edge there (either
+    direction), whatever its property: the CSR's nlsc:advises included."""
+    dot = (site / "diagram.dot").read_text("utf-8")
+    node_of = {m.group(2): m.group(1) for m in re.finditer(r'^  (n\d+) \[.*?href="([^"]+)"', dot, re.M)}
+    pairs = {frozenset(m.groups()) for m in re.finditer(r"^  (n\d+) -> (n\d+) ", dot, re.M)}
+    assert len(node_of) > 20
+    missing, checked = [], 0
+    for s, p, o in union:
+        if isinstance(s, URIRef) and isinstance(o, URIRef) and s != o \
+                and str(s).startswith(str(ID)) and str(o).startswith(str(ID)):
+            a, b = node_of.get(doc_path(s)), node_of.get(doc_path(o))
+            if a and b:
+                checked += 1
+                if frozenset((a, b)) not in pairs:
+                    missing.append((str(s), str(p), str(o)))
+    assert checked > 40 and not missing, missing
+    csr, cabinet = node_of["doc/organisatie/cyber-security-raad.html"], node_of["doc/organisatie/kabinet.html"]
+    assert re.search(rf"^  {csr} -> {cabinet} \[.*label=", dot, re.M)
+    page = (site / "diagram.html").read_text("utf-8")
+    svg = (site / "diagram.svg").read_text("utf-8")
+    assert svg[svg.index("<svg"):].strip() in page and 'class="legend"' in page
 
 
 # -- no network ---------------------------------------------------------------
@@ -233,8 +350,9 @@ def test_no_external_resources(site):
                 if tag == "link" and url.startswith("data:"):
                     continue
                 assert not urlsplit(url).scheme and not url.startswith("//"), f"{page}: {tag} loads {url}"
-        for s in p.scripts:
-            assert "src" not in s, f"{page}: external script"
+        for s in p.scripts:  # the one script is the site's own search box
+            assert s.get("src", "").endswith("static/search.js"), f"{page}: script {s}"
+    assert "://" not in (site / "static/search.js").read_text("utf-8")
     css = (site / "static/site.css").read_text("utf-8")
     assert "@import" not in css and "url(" not in css and "@font-face" not in css
 

@@ -1,16 +1,17 @@
 """The static website in dist/site/, generated from the RDF only.
 
     index.html                 what the dataset is, figures, downloads, queries, the diagram
-    diagram.svg                the network diagram (also inlined in index.html)
+    diagram.html               the network diagram with its legend (diagram.svg, also inlined in index.html)
+    search.json                the search index: every resource and term with all its labels
     doc/index.html             every resource, grouped by the type in its IRI
     doc/{type}/{slug}.html     one page per /id/{type}/{slug} IRI, with beside it
     doc/{type}/{slug}.ttl      its concise bounded description in Turtle,
                 .jsonld .rdf .nt   JSON-LD, RDF/XML and N-Triples
-    def/index.html             the ontology documentation (pyLODE 3.3.4)
+    def/index.html             the ontology documentation (ontology.py, our own template)
     def/nlsc.{ttl,jsonld,rdf,nt}  the ontology
     dist/                      copies of the downloads (so the site is one web root)
     queries/*.rq               the bundled SPARQL queries
-    static/site.css            the only style sheet; no scripts, fonts or CDNs
+    static/site.css            the only style sheet; static/search.js the only script; no fonts or CDNs
     .htaccess, nginx.conf      content negotiation (see conneg.py)
 
 Everything is sorted and carries no timestamp, so two builds are byte-identical.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,8 +34,10 @@ from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes
 from ..rdfwrite import N_TRIPLES, RDF_XML, TURTLE
 from ..serialise import ManyGraphs, readable_turtle
 from . import conneg
-from .diagram import diagram, inline
-from .model import Names, Text, asserted_union, doc_path, in_id_space, ontology_graph, rel
+from .diagram import diagram, inline, legend_items
+from .model import Names, Text, asserted_union, doc_path, in_id_space, number, ontology_graph, rel
+from .ontology import ontology_page, term_anchors
+from .search import search_index
 from .pages import LANGS, PageBuilder
 
 __all__ = ["build_site", "start_site", "finish_site", "SiteResult"]
@@ -66,15 +68,16 @@ def _env():
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["rel"] = rel
     env.filters["filesize"] = _filesize
+    env.filters["num"] = number
     return env
 
 
-def _filesize(n: int) -> str:
+def _filesize(n: int, lang: str = "nl") -> str:
     if n < 1024:
-        return f"{n} B"
+        return f"{number(n, lang)} B"
     if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KiB"
-    return f"{n / 1024 / 1024:.1f} MiB"
+        return f"{number(n / 1024, lang, 1)} KiB"
+    return f"{number(n / 1024 / 1024, lang, 1)} MiB"
 
 
 #: folders made during this site build (a page writes five files into one folder)
@@ -138,26 +141,6 @@ def cbd(g: Graph, r: URIRef) -> Graph:
     out = Graph()
     g.cbd(r, target_graph=out)
     return out
-
-
-def term_anchors(ontology_doc: str) -> dict[str, str]:
-    """Ontology term IRI -> element id in pyLODE's page."""
-    anchors = {}
-    for m in re.finditer(r'<div class="[^"]*entity[^"]*" id="([^"]+)">(.*?)<code>([^<]+)</code>', ontology_doc, re.S):
-        anchors.setdefault(m.group(3).strip(), m.group(1))
-    return anchors
-
-
-def ontology_doc(ontology: Graph) -> str:
-    """pyLODE 3.3.4's OntPub page for the ontology (no network: its background ontologies are bundled)."""
-    import logging
-
-    from pylode import OntPub
-
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
-    src = Graph()
-    src += ontology
-    return OntPub(ontology=src, sort_subjects=True).make_html()
 
 
 def read_queries(folder: Path | None) -> list[dict]:
@@ -252,15 +235,19 @@ class _Site:
         for q in self.queries:
             _write(out / "queries" / q["name"], q["path"].read_bytes())
 
-        # ontology documentation and serialisations
-        odoc = ontology_doc(ontology)
-        _write(out / "def" / "index.html", odoc)
+        # ontology serialisations and documentation
         full_context = jsonld_context(union)
+        files = {}
         for ext, fmt in RDF_FORMATS.items():
             data = (readable_turtle(ontology) if ext == "ttl"  # the same bytes as dist/nlsc-ontology.ttl
                     else serialise(ontology, fmt, _context_for(full_context, ontology)))
             _write(out / "def" / f"nlsc.{ext}", data)
-        self.builder = PageBuilder(union, self.names, term_anchors(odoc))
+            files[ext] = {"href": f"nlsc.{ext}", "size": len(data)}
+        anchors = term_anchors(ontology)
+        _write(out / "def" / "index.html", ontology_page(ontology, self.names, anchors, files, self.env,
+                                                         _site_links("def/index.html")))
+        self.builder = PageBuilder(union, self.names, anchors)
+        _write(out / "search.json", search_index(union, self.names, self.subjects, anchors))
 
         # static files
         static = resources.files("nlsc.site") / "static"
@@ -300,10 +287,12 @@ class _Site:
         _write(out / "doc" / "index.html", env.get_template("list.html.j2").render(
             groups=listing, here="doc/index.html", site=_site_links("doc/index.html")))
 
-        # diagram and index
+        # diagram, its page and the index
         dot_text, svg = diagram(union, names)
         _write(out / "diagram.svg", svg)
         _write(out / "diagram.dot", dot_text)
+        _write(out / "diagram.html", env.get_template("diagram.html.j2").render(
+            diagram=inline(svg), legend=legend_items(), here="diagram.html", site=_site_links("diagram.html")))
         index = _index_context(union, self.ontology, described, names, builder, files, self.queries)
         index["diagram"] = inline(svg)
         _write(out / "index.html", env.get_template("index.html.j2").render(
@@ -313,7 +302,7 @@ class _Site:
         _write(out / ".htaccess", conneg.htaccess(self.base_path))
         _write(out / "nginx.conf", conneg.nginx(self.base_path))
         result = self.result
-        result.pages.extend(["doc/index.html", "index.html", "def/index.html"])
+        result.pages.extend(["doc/index.html", "index.html", "def/index.html", "diagram.html"])
         result.pages.sort()
         result.files = sum(1 for p in out.rglob("*") if p.is_file())
         return result
@@ -340,7 +329,6 @@ class _ResourcePages:
             texts[ext] = data
         ctx = self.builder.page(r, written)
         ctx["turtle"] = texts["ttl"].decode("utf-8")
-        ctx["jsonld"] = texts["jsonld"].decode("utf-8")
         _write(self.out / ctx["path"], self.template.render(page=ctx, here=ctx["path"], site=_site_links(ctx["path"])))
         return ctx["path"]
 
@@ -351,7 +339,8 @@ class _ResourcePages:
 def _site_links(here: str) -> dict:
     return {k: rel(here, v) for k, v in {
         "home": "index.html", "all": "doc/index.html", "ontology": "def/index.html",
-        "css": "static/site.css", "icon": "static/favicon.svg", "diagram": "diagram.svg"}.items()}
+        "css": "static/site.css", "icon": "static/favicon.svg", "script": "static/search.js",
+        "search": "search.json", "diagram": "diagram.html", "svg": "diagram.svg"}.items()}
 
 
 def favicon_png(size: int = 16) -> bytes:

@@ -32,6 +32,8 @@ HTML = "html"
 MEDIA_TYPES = (
     ("html", "text/html"),
     ("css", "text/css"),
+    ("js", "text/javascript"),
+    ("json", "application/json"),
     ("svg", "image/svg+xml"),
     ("ico", "image/vnd.microsoft.icon"),
     ("txt", "text/plain"),
@@ -45,7 +47,7 @@ MEDIA_TYPES = (
     ("rq", "application/sparql-query"),
 )
 #: extensions sent with `; charset=utf-8` (the text formats that do not declare it inside)
-UTF8 = ("html", "ttl", "jsonld", "nt", "nq", "trig", "rq", "txt", "dot")
+UTF8 = ("html", "ttl", "jsonld", "nt", "nq", "trig", "rq", "txt", "dot", "js")
 #: the environment variable by which a negotiating RewriteRule asks for `Vary: Accept`
 VARY_ENV = "nlsc_negotiated"
 

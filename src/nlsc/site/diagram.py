@@ -1,7 +1,9 @@
 """The network diagram: organisations and arrangements as nodes; information
-provisions, memberships, forward posts and organisational parenthood as typed,
-colour-coded edges. Laid out by Graphviz `dot` (deterministic for the same
-input), from a DOT text that is itself written in sorted order.
+provisions, memberships, forward posts, liaisons, cooperations and organisational
+parenthood as typed, colour-coded edges, and every other triple between two drawn
+nodes (the CSR advises the cabinet) as a grey edge named by its property. Laid out
+by Graphviz `dot` (deterministic for the same input), from a DOT text that is itself
+written in sorted order.
 
 Every node links to its page, every statement edge to the page of its
 statement node; links are relative to the site root (the folder holding
@@ -22,7 +24,7 @@ from rdflib.namespace import RDF
 
 from ..errors import NlscError
 from ..namespaces import CV, NLSC, ORG
-from .model import Names, doc_path, in_id_space
+from .model import Names, curie, doc_path, in_id_space
 
 FONT = "DejaVu Sans"
 
@@ -40,7 +42,24 @@ EDGE_KINDS = {
     "provision": ("#0072B2", "solid", "informatieverstrekking", "information provision"),
     "membership": ("#009E73", "solid", "lidmaatschap", "membership"),
     "forwardpost": ("#D55E00", "bold", "vooruitgeschoven post", "forward post"),
+    "liaison": ("#E69F00", "solid", "contactlijn", "liaison"),
+    "cooperation": ("#CC79A7", "solid", "samenwerking (zonder richting)", "cooperation (no direction)"),
     "partof": ("#8c8c8c", "dashed", "onderdeel van", "part of"),
+    "relation": ("#555555", "dotted", "andere relatie (naam bij de lijn)", "other relation (named on the line)"),
+}
+#: the statement classes drawn as one edge each: class -> (kind, source property, target property)
+STATEMENT_EDGES = (
+    (NLSC.InformationProvision, "provision", NLSC.provider, NLSC.recipient),
+    (ORG.Membership, "membership", ORG.member, ORG.organization),
+    (NLSC.ForwardPostRelation, "forwardpost", NLSC.intelligenceUnit, NLSC.servedService),
+    (NLSC.Liaison, "liaison", NLSC.contactHolder, NLSC.contactPartner),
+    (NLSC.Cooperation, "cooperation", NLSC.partner, NLSC.partner),
+)
+#: the shortcut properties that an edge of a kind already shows (either direction)
+SHOWN_BY = {
+    NLSC.providesInformationTo: "provision", ORG.hasMember: "membership", ORG.memberOf: "membership",
+    NLSC.isForwardPostOf: "forwardpost", NLSC.keepsContactWith: "liaison", NLSC.cooperatesWith: "cooperation",
+    ORG.subOrganizationOf: "partof", ORG.hasSubOrganization: "partof", ORG.unitOf: "partof", ORG.hasUnit: "partof",
 }
 
 
@@ -50,31 +69,37 @@ class Edge:
     source: URIRef
     target: URIRef
     statement: URIRef | None  # the node whose page explains the edge
-    note: str = ""
+    prop: URIRef | None = None  # for a "relation" edge: the property it shows
 
 
-def edges(g: Graph) -> list[Edge]:
-    out = []
-    for st in g.subjects(RDF.type, NLSC.InformationProvision):
-        for a in g.objects(st, NLSC.provider):
-            for b in g.objects(st, NLSC.recipient):
-                out.append(Edge("provision", a, b, st))
-    for st in g.subjects(RDF.type, ORG.Membership):
-        for a in g.objects(st, ORG.member):
-            for b in g.objects(st, ORG.organization):
-                out.append(Edge("membership", a, b, st))
-    for st in g.subjects(RDF.type, NLSC.ForwardPostRelation):
-        for a in g.objects(st, NLSC.intelligenceUnit):
-            for b in g.objects(st, NLSC.servedService):
-                out.append(Edge("forwardpost", a, b, st))
+def _statement_edges(g: Graph) -> set[Edge]:
+    out = set()
+    for cls, kind, source, target in STATEMENT_EDGES:
+        for st in g.subjects(RDF.type, cls):
+            for a in g.objects(st, source):
+                for b in g.objects(st, target):
+                    if a != b and (kind != "cooperation" or str(a) < str(b)):  # a cooperation: each pair once
+                        out.add(Edge(kind, a, b, st))
     for p in (ORG.subOrganizationOf, ORG.unitOf):
         for a, b in g.subject_objects(p):
             if in_id_space(a) and in_id_space(b):
-                out.append(Edge("partof", a, b, None))
-    return sorted(set(out), key=lambda e: (e.kind, str(e.source), str(e.target), str(e.statement)))
+                out.add(Edge("partof", a, b, None))
+    return out
 
 
-def nodes(g: Graph, es: list[Edge]) -> list[URIRef]:
+def edges(g: Graph) -> list[Edge]:
+    """The typed edges, then one "relation" edge for each other triple between two drawn nodes."""
+    out = _statement_edges(g)
+    drawn = set(nodes(g, out))
+    shown = {(e.kind, frozenset((e.source, e.target))) for e in out}
+    for a in drawn:
+        for p, b in g.predicate_objects(a):
+            if b in drawn and a != b and (SHOWN_BY.get(p), frozenset((a, b))) not in shown:
+                out.add(Edge("relation", a, b, None, p))
+    return sorted(out, key=lambda e: (e.kind, str(e.source), str(e.target), str(e.statement), str(e.prop)))
+
+
+def nodes(g: Graph, es) -> list[URIRef]:
     found = {s for kind in NODE_KINDS[:4] for s in g.subjects(RDF.type, kind[1]) if in_id_space(s)}
     found |= {e.source for e in es} | {e.target for e in es}
     return sorted(found, key=str)
@@ -123,10 +148,18 @@ def dot_source(g: Graph, names: Names) -> str:
             st_nl, st_en = names.pair(e.statement)
             attrs += [f"href={_q(doc_path(e.statement))}", 'target="_top"',
                       f"tooltip={_q(f'{st_nl.value} / {st_en.value}')}"]
+        elif e.prop is not None:
+            p_nl, p_en = names.pair(e.prop)
+            attrs += [f"label={_q(p_nl.value)}", "fontsize=11", f"fontcolor={_q(colour)}",
+                      f"tooltip={_q(f'{p_nl.value} / {p_en.value} ({curie(e.prop)})')}"]
+            if str(e.prop).startswith(str(NLSC)):  # our term: to its entry in the ontology page
+                attrs += [f"href={_q('def/index.html#' + str(e.prop)[len(str(NLSC)):])}", 'target="_top"']
         else:
             attrs.append(f"tooltip={_q(f'{nl} / {en}')}")
         if e.kind == "partof":
             attrs.append("arrowhead=empty")
+        if e.kind == "cooperation":
+            attrs.append("dir=none")
         attrs.append(f"class={_q('edge_' + e.kind)}")
         lines.append(f"  {ids[e.source]} -> {ids[e.target]} [{', '.join(attrs)}];")
     lines.append(legend())
@@ -134,20 +167,31 @@ def dot_source(g: Graph, names: Names) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: how the legend draws each edge style
+_LINES = {"dashed": "╌╌╌▷", "bold": "━━━▶", "dotted": "┈┈┈▶", "solid": "───▶"}
+
+
+def legend_items() -> dict:
+    """The legend as data, for the SVG's own legend and the diagram page."""
+    lines = [{"key": key, "colour": colour, "style": style, "line": "───" if key == "cooperation" else _LINES[style],
+              "nl": nl, "en": en} for key, (colour, style, nl, en) in EDGE_KINDS.items()]
+    seen, boxes = set(), []
+    for key, _, fill, border, nl, en in NODE_KINDS:
+        if key not in seen:
+            seen.add(key)
+            boxes.append({"key": key, "fill": fill, "border": border, "nl": nl, "en": en})
+    return {"edges": lines, "nodes": boxes}
+
+
 def legend() -> str:
     rows = []
-    for key in ("provision", "membership", "forwardpost", "partof"):
-        colour, style, nl, en = EDGE_KINDS[key]
-        line = "╌╌╌▷" if style == "dashed" else ("━━━▶" if style == "bold" else "───▶")
-        rows.append(f'<tr><td align="left"><font color="{colour}">{line}</font></td>'
-                    f'<td align="left">{html.escape(nl)} <font color="#555555">/ {html.escape(en)}</font></td></tr>')
-    seen = set()
-    for key, _, fill, border, nl, en in NODE_KINDS:
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append(f'<tr><td bgcolor="{fill}" border="1" color="{border}" style="rounded"> </td>'
-                    f'<td align="left">{html.escape(nl)} <font color="#555555">/ {html.escape(en)}</font></td></tr>')
+    items = legend_items()
+    for x in items["edges"]:
+        rows.append(f'<tr><td align="left"><font color="{x["colour"]}">{x["line"]}</font></td>'
+                    f'<td align="left">{html.escape(x["nl"])} <font color="#555555">/ {html.escape(x["en"])}</font></td></tr>')
+    for x in items["nodes"]:
+        rows.append(f'<tr><td bgcolor="{x["fill"]}" border="1" color="{x["border"]}" style="rounded"> </td>'
+                    f'<td align="left">{html.escape(x["nl"])} <font color="#555555">/ {html.escape(x["en"])}</font></td></tr>')
     table = ('<table border="0" cellborder="0" cellspacing="3" cellpadding="2">'
              '<tr><td colspan="2" align="left"><b>Legenda / Legend</b></td></tr>' + "".join(rows) + "</table>")
     return f'  legend [shape=plain, style="", fontsize=12, label=<{table}>, id="legend"];'

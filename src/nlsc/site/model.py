@@ -63,6 +63,16 @@ def curie(iri) -> str:
     return s
 
 
+#: thousands separator and decimal sign per language: 2.500,5 in Dutch, 2,500.5 in English
+_NUMBER_SIGNS = {"nl": str.maketrans(",.", ".,")}
+
+
+def number(n: int | float, lang: str, decimals: int | None = None) -> str:
+    """`n` written as `lang` writes numbers (nl: 2.500; en and anything else: 2,500)."""
+    s = f"{n:,.{decimals}f}" if decimals is not None else f"{n:,}"
+    return s.translate(_NUMBER_SIGNS[lang]) if lang in _NUMBER_SIGNS else s
+
+
 @dataclass(frozen=True)
 class Text:
     """A literal as the template needs it: the text and its BCP 47 tag."""

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..describe import LINK_TARGETS
 from ..namespaces import NLSC, OA
 from .model import (EXTERNAL_LINK_PROPERTIES, TEXT_PROPERTIES, Names, Text, curie, doc_path, in_id_space,
-                    rel, text)
+                    number, rel, text)
 
 #: languages in the order they are shown
 LANGS = ("nl", "en")
+#: literal datatypes shown as numbers, written the way each language writes them
+NUMERIC = frozenset({XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.int, XSD.long,
+                     XSD.nonNegativeInteger, XSD.positiveInteger})
 
 
 def _lang_order(t: Text) -> tuple:
@@ -46,7 +50,11 @@ class PageBuilder:
     def value(self, page: str, o) -> dict:
         if isinstance(o, Literal):
             dt = curie(o.datatype) if o.datatype is not None else ""
-            return {"kind": "literal", "text": text(o), "datatype": dt}
+            out = {"kind": "literal", "text": text(o), "datatype": dt, "number": None}
+            n = o.toPython() if o.datatype in NUMERIC else None
+            if isinstance(n, (int, float, Decimal)) and not isinstance(n, bool):  # not an ill-typed literal
+                out["number"] = {lang: number(n, lang) for lang in LANGS}
+            return out
         if isinstance(o, BNode):
             return {"kind": "bnode", "text": Text(f"_:{o}", "")}
         if in_id_space(o):
