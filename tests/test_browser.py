@@ -261,7 +261,7 @@ def test_diagram_renders_with_every_organisation(site, server, browser):
 def test_screenshots_for_review(site, server, browser):
     shots = {"index.png": "index.html", "organisatie-aivd.png": "doc/organisatie/aivd.html",
              "informatieverstrekking.png": "doc/informatieverstrekking/aivd-openbaar-ministerie.html",
-             "ontology.png": "def/index.html"}
+             "ontology.png": "def/index.html", "query-recipients-by-instrument.png": "queries/recipients-by-instrument.html"}
     for name, page in shots.items():
         assert not browser.open(server + page), page
         data = browser.screenshot(SHOTS / name)

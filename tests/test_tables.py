@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from rdflib.namespace import DCAT, RDF
 
 from conftest import REPO
 from nlsc.errors import SourceError
+from nlsc.query import parse_header
 from nlsc.tables import PACKAGE, answer, read_tables
 
 ORG = "http://www.w3.org/ns/org#"
@@ -169,7 +172,9 @@ def test_query_page_shows_the_expected_answer(dist, rq):
     else:
         assert page.rows == expected
     assert f"{rq.stem}.rq" in page.hrefs
-    assert 'lang="nl"' in html and 'lang="en"' in html
+    header = parse_header(rq.read_text("utf-8"))
+    for key, lang in (("question@nl", "nl"), ("question", "en"), ("title@nl", "nl"), ("title@en", "en")):
+        assert re.search(f'lang="{lang}"[^>]*>{re.escape(header[key])}<', unescape(html)), (rq.stem, key)
 
 
 def test_index_links_every_query_page_and_table(dist):

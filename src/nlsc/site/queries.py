@@ -36,7 +36,9 @@ def open_store(dist_dir: Path, union: Graph) -> ox.Store:
 
 def _cell(term, here: str) -> dict:
     """One answer cell: its text, and a link for an IRI (our pages stay inside the site)."""
-    cell = {"text": short(term), "href": None, "iri": None, "external": False}
+    cell = {"text": short(term), "href": None, "iri": None, "external": False, "lang": ""}
+    if isinstance(term, ox.Literal) and term.language:  # the value in its language, the tag beside it
+        cell["text"], cell["lang"] = term.value, term.language
     if isinstance(term, ox.NamedNode) and term.value.startswith(("http://", "https://")):
         iri = cell["iri"] = term.value
         if iri.startswith(str(ID)):
