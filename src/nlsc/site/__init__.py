@@ -10,6 +10,7 @@
     def/nlsc.{ttl,jsonld,rdf,nt}  the ontology
     dist/                      copies of the downloads (so the site is one web root)
     queries/*.rq               the bundled SPARQL queries
+    queries/*.html             a page per query with its answer (queries.py)
     static/site.css            the only style sheet; no scripts, fonts or CDNs
     .htaccess, nginx.conf      content negotiation (see conneg.py)
 
