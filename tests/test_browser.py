@@ -57,6 +57,7 @@ PAGE_TYPES = {
     "source page": "doc/bron/samenwerking-nationaal.html",
     "ontology": "def/index.html",
     "diagram": "diagram.html",
+    "query": "queries/recipients-by-instrument.html",
 }
 #: a phone (in the 360-400 px the site must fit) and a desktop
 WIDTHS = ((375, True), (1400, False))
@@ -294,7 +295,8 @@ def test_diagram_renders_with_every_organisation(site, server, browser):
 def test_screenshots_for_review(site, server, browser):
     shots = {"index.png": "index.html", "organisatie-aivd.png": "doc/organisatie/aivd.html",
              "informatieverstrekking.png": "doc/informatieverstrekking/aivd-openbaar-ministerie.html",
-             "ontology.png": "def/index.html", "diagram-page.png": "diagram.html"}
+             "ontology.png": "def/index.html", "diagram-page.png": "diagram.html",
+             "query-recipients-by-instrument.png": "queries/recipients-by-instrument.html"}
     for name, page in shots.items():
         assert not browser.open(server + page), page
         data = browser.screenshot(SHOTS / name)

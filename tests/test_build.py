@@ -95,7 +95,8 @@ def test_the_pipeline_times_its_stages_and_writes_the_same_bytes(dist, tmp_path)
 
     result = build(layout(REPO), tmp_path / "dist", quiet=True)
     # the pipeline times its own stages, in the order they ran
-    assert list(result.stages) == ["load", "check", "reason", "validate", "serialise", "describe", "site", "publish"]
+    assert list(result.stages) == ["load", "check", "reason", "validate", "serialise", "tables", "describe", "site",
+                                   "publish"]
     assert all(s >= 0 for s in result.stages.values()) and sum(result.stages.values()) <= result.seconds
     a, b = _snapshot(dist), _snapshot(tmp_path / "dist")
     assert a.keys() == b.keys()

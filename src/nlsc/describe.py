@@ -23,6 +23,8 @@ from .serialise import DISTRIBUTIONS
 DOWNLOAD = BASE + "dist/"
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
+#: EU file types of the RDF dumps (void:dataDump); the CSV tables and their JSON description are not
+RDF_FILE_TYPES = {"RDF_TURTLE", "RDF_N_TRIPLES", "RDF_N_QUADS", "RDF_TRIG", "JSON_LD", "RDF_XML"}
 
 #: external datasets we link to: key -> (title, dataset IRI, IRI prefixes of its resources)
 LINK_TARGETS = {
@@ -93,21 +95,25 @@ def _linksets(union: Graph) -> list[dict]:
             for key, counts in sorted(linksets(union).items())]
 
 
-def _distributions(written: dict[str, Path]) -> list[dict]:
+def _distributions(written: dict[str, Path], catalogue: dict) -> list[dict]:
     found = []
-    for name in sorted(set(written) & set(DISTRIBUTIONS)):
-        media, filetype, title = DISTRIBUTIONS[name]
+    for name in sorted(set(written) & set(catalogue)):
+        media, filetype, title = catalogue[name]
         path = written[name]
         found.append({"iri": URIRef(f"{BASE}dataset/distribution/{name}"), "url": URIRef(DOWNLOAD + name),
                       "title": Literal(title, lang="en"), "media": URIRef(IANA + media),
                       "format": URIRef(EU + "file-type/" + filetype), "ontology": name.startswith("nlsc-ontology"),
+                      "rdf": filetype in RDF_FILE_TYPES,
                       "size": Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger),
                       "sha256": Literal(sha256(path), datatype=XSD.hexBinary)})
     return found
 
 
-def describe(union: Graph, ontology: Graph, written: dict[str, Path], version: str, root: Path | None) -> Graph:
-    """templates/dataset.ttl.j2 filled in with the numbers of `union` and the `written` files."""
+def describe(union: Graph, ontology: Graph, written: dict[str, Path], version: str, root: Path | None,
+             catalogue: dict | None = None) -> Graph:
+    """templates/dataset.ttl.j2 filled in with the numbers of `union` and the `written` files;
+    `catalogue`: name -> (media type, EU file-type code, title) of the files that are
+    distributions (default serialise.DISTRIBUTIONS)."""
     issued = _first(ontology, ONTOLOGY_IRI, DCTERMS.issued)
     if issued is None and (fallback := _changelog_date(root, version)):
         issued = Literal(fallback, datatype=XSD.date)
@@ -117,6 +123,6 @@ def describe(union: Graph, ontology: Graph, written: dict[str, Path], version: s
     text = env.get_template("dataset.ttl.j2").render(
         version=Literal(version), issued=issued, modified=modified,
         statistics={k: Literal(v, datatype=XSD.integer) for k, v in statistics(union).items()},
-        vocabularies=_vocabularies(union), linksets=_linksets(union), distributions=_distributions(written))
+        vocabularies=_vocabularies(union), linksets=_linksets(union), distributions=_distributions(written, DISTRIBUTIONS if catalogue is None else catalogue))
     g = bind_prefixes(Graph())
     return g.parse(data=text, format="turtle")

@@ -1,6 +1,6 @@
 """The build, stage by stage, one after the other:
 
-    load -> check -> reason -> validate -> serialise -> describe -> site -> publish
+    load -> check -> reason -> validate -> serialise -> tables -> describe -> site -> publish
 
 Each stage is one call, timed here (BuildResult.stages, printed with the stage
 lines). Load, check, reason and validate only read the sources; the later stages
@@ -28,8 +28,10 @@ from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from .paths import SourceLayout
 from .publish import discard, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
-from .serialise import turtle, write_all
+from .query import store_from_dist
+from .serialise import DISTRIBUTIONS, turtle, write_all
 from .site import build_site
+from .tables import write_tables
 from .validate import UnusableInput, load_shapes, shapes_file_naming, validate
 
 
@@ -115,9 +117,16 @@ def serialise(src: Sources, union: Graph, report: Graph | None, staged: Path) ->
     return written
 
 
-def describe_build(src: Sources, lay: SourceLayout, union: Graph, written: dict, counts: dict, staged: Path) -> None:
+def tables(lay: SourceLayout, staged: Path) -> tuple[dict, dict]:
+    """The CSV tables of queries/tables/ and their datapackage.json, from the store of the
+    nlsc.trig just written (nlsc.tables)."""
+    return write_tables(lay.queries, lay.root, store_from_dist(staged), staged, __version__)
+
+
+def describe_build(src: Sources, lay: SourceLayout, union: Graph, written: dict, catalogue: dict, counts: dict,
+                   staged: Path) -> None:
     """The DCAT description, the build notes and the checksums of the files written so far."""
-    description = describe(union, src.graph(GRAPH_ONTOLOGY), written, __version__, lay.root)
+    description = describe(union, src.graph(GRAPH_ONTOLOGY), written, __version__, lay.root, catalogue)
     (staged / "dataset.ttl").write_bytes(turtle(description))
     write_build_notes(staged, __version__, source_commit(lay.root), counts)
     write_checksums(staged)
@@ -160,7 +169,9 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     staged = staging_dir(dist)
     try:
         written = stages.run("serialise", serialise, src, union, report, staged)
-        stages.run("describe", describe_build, src, lay, union, written, counts, staged)
+        in_tables, table_kinds = stages.run("tables", tables, lay, staged)
+        stages.run("describe", describe_build, src, lay, union, {**written, **in_tables},
+                   {**DISTRIBUTIONS, **table_kinds}, counts, staged)
         stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union)
         stages.run("publish", swap, staged, dist)
     except BaseException:  # Ctrl-C too: no staging folder is left beside dist/

@@ -11,6 +11,7 @@
     def/nlsc.{ttl,jsonld,rdf,nt}  the ontology
     dist/                      copies of the downloads (so the site is one web root)
     queries/*.rq               the bundled SPARQL queries
+    queries/*.html             a page per query with its answer (queries.py)
     static/site.css            the only style sheet; static/search.js the only script; no fonts or CDNs
     .htaccess, nginx.conf      content negotiation (see conneg.py)
 
@@ -39,6 +40,7 @@ from .model import Names, Text, asserted_union, doc_path, in_id_space, number, o
 from .ontology import ontology_page, term_anchors
 from .search import search_index
 from .pages import LANGS, PageBuilder
+from .queries import open_store, page_path, tables, write_query_pages
 
 __all__ = ["build_site", "start_site", "finish_site", "SiteResult"]
 
@@ -227,7 +229,8 @@ class _Site:
             from ..paths import source_root as default_root
 
             source_root = default_root()
-        self.queries = read_queries(Path(source_root) / "queries")
+        self.query_dir = Path(source_root) / "queries"
+        self.queries = read_queries(self.query_dir)
         self.subjects = sorted({s for s in self.union.subjects() if in_id_space(s)}, key=str)
 
     def write_graph_pages(self) -> None:
@@ -270,6 +273,11 @@ class _Site:
         for f in files:
             _link_or_copy(self.dist_dir / f["name"], out / "dist" / f["name"])
 
+        # a page per bundled query, with its answer
+        self.result.pages.extend(write_query_pages(
+            self.queries, open_store(self.dist_dir, union), env.get_template("query.html.j2"),
+            lambda path, text: _write(out / path, text), _site_links))
+
         # the list of all resources
         groups = defaultdict(list)
         for r in self.subjects:
@@ -295,6 +303,7 @@ class _Site:
             diagram=inline(svg), legend=legend_items(), here="diagram.html", site=_site_links("diagram.html")))
         index = _index_context(union, self.ontology, described, names, builder, files, self.queries)
         index["diagram"] = inline(svg)
+        index["tables"] = tables(self.query_dir, self.dist_dir)
         _write(out / "index.html", env.get_template("index.html.j2").render(
             **index, here="index.html", site=_site_links("index.html")))
 
@@ -405,7 +414,7 @@ def _index_context(union, ontology, described, names, builder, files, queries) -
         "arrangements": items(arrangements),
         "flows": items(flows),
         "downloads": files,
-        "queries": [{k: v for k, v in q.items() if k != "path"} for q in queries],
+        "queries": [{**{k: v for k, v in q.items() if k != "path"}, "page": page_path(q)} for q in queries],
         "ontology_title": _texts(ontology, ONTOLOGY_IRI, DCTERMS.title),
         "ontology_iri": str(ONTOLOGY_IRI),
         "namespace": str(NLSC),

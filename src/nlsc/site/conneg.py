@@ -45,9 +45,10 @@ MEDIA_TYPES = (
     ("nq", "application/n-quads"),
     ("trig", "application/trig"),
     ("rq", "application/sparql-query"),
+    ("csv", "text/csv"),
 )
 #: extensions sent with `; charset=utf-8` (the text formats that do not declare it inside)
-UTF8 = ("html", "ttl", "jsonld", "nt", "nq", "trig", "rq", "txt", "dot", "js")
+UTF8 = ("html", "ttl", "jsonld", "nt", "nq", "trig", "rq", "txt", "dot", "js", "csv")
 #: the environment variable by which a negotiating RewriteRule asks for `Vary: Accept`
 VARY_ENV = "nlsc_negotiated"
 
