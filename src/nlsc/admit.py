@@ -24,9 +24,13 @@ MAX_SOURCE_BYTES = 64 << 20
 #: the sources nest at most 3 deep
 MAX_NESTING = 32
 
-#: the Turtle tokens that may hold a bracket which is no nesting: strings, IRIs, comments
-_SKIP = rb'"""(?:[^"\\]|\\.|"(?!""))*(?:"""|$)|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*(?:\'\'\'|$)' \
-        rb'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+#: the Turtle tokens that may hold a bracket which is no nesting: strings (long and short,
+#: as unrolled loops: linear on a literal of megabytes), IRIs, comments
+_SKIP = (rb'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|$)'
+         rb"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|$)"
+         rb'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+         rb"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+         rb'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
 _TOKENS = re.compile(rb"(" + _SKIP + rb")|([\[(])|([\])])", re.S)
 
 

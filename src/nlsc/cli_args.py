@@ -44,7 +44,7 @@ def existing_dir(text: str) -> str:
     """A folder that exists."""
     path = _path(text)
     if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: {'not a folder' if path.exists() else 'no such folder'}")
+        raise argparse.ArgumentTypeError(f"{text}: not a folder{'' if path.exists() else ' (no such path)'}")
     return text
 
 
@@ -52,7 +52,7 @@ def existing_file(text: str) -> str:
     """A regular file that exists."""
     path = _path(text)
     if not path.is_file():
-        raise argparse.ArgumentTypeError(f"{text}: {'not a regular file' if path.exists() else 'no such file'}")
+        raise argparse.ArgumentTypeError(f"{text}: not a regular file{'' if path.exists() else ' (no such path)'}")
     return text
 
 

@@ -338,7 +338,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of the label columns, for queries with a VALUES ?lang clause (default: as written, nl)")
     p.add_argument("--allow-remote", action="store_true", help="allow SERVICE clauses and LOAD")
-    p.add_argument("--dist", metavar="DIR", default=None, type=existing_dir, help="read the dataset from this dist folder")
+    p.add_argument("--dist", metavar="DIR", default=None, help="read the dataset from this dist folder")
     p.add_argument("--sources", metavar="DIR", default=None, type=existing_dir,
                    help="read the dataset from the Turtle sources in this folder (ontology/, data/)")
 

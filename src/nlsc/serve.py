@@ -75,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}, loopback only; "
                              "anything else exposes the endpoint to the network)")
-    parser.add_argument("--dist", metavar="DIR", type=cli_args.existing_dir, help="folder holding nlsc.trig (default: dist/ of the checkout, else ./dist)")
+    parser.add_argument("--dist", metavar="DIR", help="folder holding nlsc.trig (default: dist/ of the checkout, else ./dist)")
     parser.add_argument("--source-root", metavar="DIR", type=cli_args.existing_dir,
                         help="folder holding ontology/ and data/, for the staleness check "
                              "(default: the checkout or the installed package)")

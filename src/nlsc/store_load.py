@@ -436,7 +436,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--auth", choices=("basic", "digest", "auto"), default="auto",
                    help="HTTP authentication scheme (default auto: answer whichever the server asks for; "
                         "basic is sent pre-emptively)")
-    p.add_argument("--dist", metavar="DIR", type=cli_args.existing_dir, help="folder holding nlsc.nq (default: dist/ of the checkout, else ./dist)")
+    p.add_argument("--dist", metavar="DIR", help="folder holding nlsc.nq (default: dist/ of the checkout, else ./dist)")
     p.add_argument("--file", metavar="FILE", type=cli_args.existing_file, help="an N-Quads or TriG file to load instead of DIST/nlsc.nq")
     p.add_argument("--timeout", type=cli_args.seconds, default=120.0, metavar="S", help="per request, seconds (default 120)")
     p.add_argument("--check-queries", action="store_true",
