@@ -10,7 +10,10 @@ The public port belongs to a small proxy that adds what Oxigraph cannot do
 and, when it does, answers 200 with a cut-off body; it has no size or memory
 limit; and it follows SERVICE to any host. So the proxy
 
-- refuses SERVICE and LOAD (403, the rule of `nlsc query`);
+- refuses SERVICE and LOAD (403) and SPARQL it cannot parse (400), decided on the parsed
+  request (nlsc.query_policy, the rule of `nlsc query`);
+- disconnects a client whose request is not in within --header-timeout, and keeps
+  client resets out of the log;
 - holds each answer until it is complete: an answer over `--max-result-bytes`, or
   not complete within `--query-timeout`, gets 503 and the Oxigraph process is
   killed, the only way to stop a running query (the store is read only; the main
