@@ -37,7 +37,7 @@ import pyoxigraph as ox
 from .cli_args import existing_dir
 from .errors import NlscError
 from .namespaces import ASSERTED_GRAPHS, PREFIXES, ID
-from .query_policy import MAX_QUERY_CHARS, check as check_policy
+from .query_policy import MAX_QUERY_CHARS, PolicyError, check as check_policy
 
 HELP = "run a SPARQL query (bundled by name, or a file) on the dataset"
 
@@ -224,7 +224,10 @@ def run_query(text: str, store: ox.Store, lang: str | None = None, allow_remote:
 
     Returns pyoxigraph's QuerySolutions, QueryBoolean or QueryTriples."""
     text = set_lang(text, lang)
-    check_policy(text, allow_remote)  # SERVICE and LOAD refused, decided on the parsed query
+    try:
+        check_policy(text, allow_remote)  # SERVICE and LOAD refused, decided on the parsed query
+    except PolicyError as exc:
+        raise QueryError(str(exc)) from None
     graphs = default_graphs(store)
     try:
         if graphs:
