@@ -142,9 +142,9 @@ CASES = [
     ("diff {dist} {less} --format json --lang en", 1, STDOUT, json_doc),
     ("diff {tmp}/none.nt {dist}", 2, STDERR, lines_of(r"none\.nt: not found")),
     # site
-    ("site --dist {tmp}/s --source-root {repo} --base-path /nlsc/ -q", 0, STDOUT, quiet),
-    ("site --dist {tmp}/s", 0, STDERR, lines_of(r"^site: \d+ pages, \d+ files in ")),
-    ("site --dist {tmp}/s --source-root {broken}", 2, STDERR, lines_of(r"y\.ttl:\d+")),
+    ("site --dist {tmp} --source-root {repo} --base-path /nlsc/ -q", 0, STDOUT, quiet),
+    ("site --dist {tmp}", 0, STDERR, lines_of(r"^site: \d+ pages, \d+ files in ")),
+    ("site --dist {tmp} --source-root {broken}", 2, STDERR, lines_of(r"y\.ttl:\d+")),
     # load (a real Oxigraph server)
     ("load --endpoint {ox}/query --dist {dist} --report {tmp}/report.json --check-queries", 0, STDOUT,
      lines_of(r"^nlsc load: 4/4 graphs as expected.*\n(.|\n)*queries \d+ passed, 0 failed$")),
@@ -167,7 +167,7 @@ DEBUG_CASES = [
     ("query --debug no-such-query", 2),
     ("verify --debug --dist {tmp}/none", 2),
     ("diff --debug {tmp}/none.nt {dist}", 2),
-    ("site --debug --dist {tmp}/s --source-root {broken}", 2),
+    ("site --debug --dist {tmp} --source-root {broken}", 2),
     ("serve --debug --dist {tmp}/none --port {port}", 2),
     ("load --debug --endpoint {nowhere}/query --dist {dist}", 2),
 ]
@@ -176,7 +176,7 @@ DEBUG_CASES = [
 SERVE_OPTIONS = [
     "--port {port} --host 127.0.0.1 --dist {dist} --source-root {repo} --oxigraph {oxigraph} "
     "--query-timeout 5 --max-result-bytes 1000000 --max-memory-mb 1024",
-    "--port {port} --dist {dist} --allow-stale --timeout-s 5 --max-memory-mb 0 --allow-remote",
+    "--port {port} --dist {dist} --allow-stale --timeout-s 5 --max-memory-mb 0 --allow-remote --header-timeout 5",
 ]
 
 NEEDS_SERVER = ("load ", "query {tmp}/service.rq --dist {dist} --allow-remote")
@@ -246,7 +246,7 @@ def test_option(template, code, stream, check, inputs, tmp_path, request):
         report = json.loads((tmp_path / "report.json").read_text())
         assert all(g["expected"] == g["found"] for g in report["graphs"].values()) and len(report["graphs"]) == 4
     if "--base-path /nlsc/" in template:
-        assert "RewriteBase /nlsc/" in (tmp_path / "s" / "site" / ".htaccess").read_text()
+        assert "RewriteBase /nlsc/" in (tmp_path / "site" / ".htaccess").read_text()
 
 
 @pytest.mark.parametrize("template, code", DEBUG_CASES, ids=[c[0].split(" ")[0] for c in DEBUG_CASES])

@@ -1,4 +1,4 @@
-"""Fuzzing the build with mutated copies of the real sources.
+"""Fuzzing the build with mutated copies of the real sources (and hostile sources, and the command line).
 
 Each case copies the sources (ontology/, data/, shapes/, queries/) to a fresh
 folder and mutates ONE file: a Turtle-level token is deleted, duplicated,
@@ -144,8 +144,12 @@ def run_case(pristine: Path, work: Path, m: dict) -> tuple[str, str]:
     shutil.copytree(pristine, root)
     target = root / m["file"]
     original = target.read_bytes()
-    mutated = mutate(original, m)
-    target.write_bytes(mutated)
+    if m["op"] == "hostile":  # not a mutation of the file: something appended or put beside it
+        HOSTILE_SOURCES[m["kind"]](target)
+        mutated = None
+    else:
+        mutated = mutate(original, m)
+        target.write_bytes(mutated)
     dist.mkdir(parents=True)
     (dist / "nlsc.ttl").write_text("# the previous release\n", encoding="utf-8")
     (dist / "SHA256SUMS").write_text("0" * 64 + "  nlsc.ttl\n", encoding="utf-8")
@@ -185,6 +189,67 @@ def run_case(pristine: Path, work: Path, m: dict) -> tuple[str, str]:
     if problems or leftovers or (dist / "nlsc.ttl").read_bytes() == before["nlsc.ttl"]:
         return "other", f"valid build but dist/ inconsistent: {problems[:5]} {leftovers}"
     return "valid", "file unchanged" if mutated == original else "built"
+
+
+def _append(text: str):
+    def apply(target: Path) -> None:
+        with target.open("a", encoding="utf-8") as fh:
+            fh.write("\n" + text + "\n")
+    return apply
+
+
+def _beside(make):
+    def apply(target: Path) -> None:
+        make(target.with_name("hostile.ttl"))
+    return apply
+
+
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: hostile sources (issue 18): each must end as a clear error or a valid build within CASE_TIMEOUT
+HOSTILE_SOURCES = {
+    "nested-brackets": _append("<urn:s> <urn:p> " + "[ <urn:p> " * 10000 + "<urn:x>" + " ]" * 10000 + " ."),
+    "nested-collections": _append("<urn:s> <urn:p> " + "( " * 10000 + "<urn:x>" + " )" * 10000 + " ."),
+    "alike-blank-nodes": _append("\n".join("<urn:s> <urn:p> [ <urn:q> [ <urn:r> 1 ] ] ." for _ in range(200))),
+    "blank-node-cycle": _append("\n".join(f"_:c{i} <urn:p> _:c{(i + 1) % 100} ." for i in range(100))),
+    "cyclic-list": _append(f"_:l <{RDF_NS}first> <urn:x> ; <{RDF_NS}rest> _:l . <urn:s> <urn:p> _:l ."),
+    "huge-literal": _append('<urn:s> <urn:p> "' + "a" * (17 << 20) + '" .'),
+    "device-link": _beside(lambda p: p.symlink_to("/dev/zero")),
+    "link-out-of-root": _beside(lambda p: p.symlink_to("/etc/hostname")),
+    "fifo": _beside(os.mkfifo),
+    "oversize": _beside(lambda p: _sparse(p, (64 << 20) + 1)),
+}
+
+
+def _sparse(path: Path, size: int) -> None:
+    with path.open("wb") as fh:
+        fh.truncate(size)  # no 64 MB written
+
+
+def test_hostile_sources_fail_clearly_in_time(tmp_path):
+    """The hostile-source profile: one case per attack, on the small fixture (quick builds)
+    with one shape, under the CASE_TIMEOUT alarm of run_case."""
+    from conftest import MINI
+
+    pristine = tmp_path / "pristine"
+    shutil.copytree(MINI, pristine)
+    (pristine / "shapes").mkdir()
+    (pristine / "shapes" / "named.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<urn:x:Named> a sh:NodeShape ; sh:targetClass "
+        "<http://www.w3.org/ns/org#Organization> ; sh:property [ sh:path <http://www.w3.org/2004/02/skos/core#prefLabel> ;"
+        " sh:minCount 1 ] .\n", encoding="utf-8")
+    cases = [("data/y.ttl", kind) for kind in HOSTILE_SOURCES] + [("shapes/named.ttl", "cyclic-list")]
+    tally: Counter = Counter()
+    others = []
+    for k, (file, kind) in enumerate(cases):
+        started = time.perf_counter()
+        outcome, detail = run_case(pristine, tmp_path / f"case-{k}", {"file": file, "op": "hostile", "kind": kind})
+        tally[outcome] += 1
+        if outcome == "other":
+            others.append((file, kind, detail))
+        print(f"hostile {file} {kind}: {outcome} ({detail}) {time.perf_counter() - started:.1f} s")
+    print(f"hostile-source tally: {dict(tally)}")
+    assert not others, others
+    assert tally["clear error"] >= 8
 
 
 def _same_triples(original: bytes, mutated: bytes) -> bool:
@@ -292,3 +357,113 @@ def test_mutations_are_what_they_claim():
     assert '"c d"' in tokens and "@nl" in tokens and "# note" in tokens
     assert mutate(text, {**base, "op": "delete", "a": 2}) == text.replace(b"<http://e/>", b"")
     assert mutate(text, {**base, "op": "swap", "a": 4, "b": 5}).startswith(b"@prefix ex: <http://e/> .\nex:b ex:a")
+
+
+# --------------------------------------------------------------------------- the command line
+# Every subcommand x every option that takes a value x hostile values, run in-process
+# (nlsc.cli.main): each must end with exit 2 and one line on stderr, with no traceback
+# and no "internal error". The other options are set so that a run the hostile value does
+# not stop fails fast at its first step (an empty source root or dist/), never serves or builds.
+
+HOSTILE = ["", "-1", "0", "nan", "inf", "-inf", "1e400", "9" * 40, "\udcff\udcfe", "{dir}", "{file}",
+           "{missing}", "/dev/zero", "/dev/null"]
+#: per subcommand: the options that make every run fail fast (a hostile value replaces one)
+CONTEXT = {
+    "build": {"--source-root": "{dir}", "--dist": "{tmp}/out", "-q": None},
+    "validate": {"--root": "{dir}"},
+    "query": {"": "no-such-query"},
+    "verify": {"--dist": "{dir}"},
+    "diff": {"": "{missing}", " ": "{missing}"},
+    "serve": {"--dist": "{dir}"},
+    "load": {"--endpoint": "http://127.0.0.1:9/sparql", "--dist": "{dir}"},
+    "site": {"--dist": "{dir}", "--source-root": "{dir}"},
+}
+POSITIONALS = {"query": [""], "diff": ["", " "]}
+
+
+def _valued_options(command: str) -> list[str]:
+    """The options of `nlsc COMMAND --help` that take a value (first spelling)."""
+    import contextlib
+    import io
+
+    import pytest
+
+    from nlsc.cli import parser
+
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text), pytest.raises(SystemExit):
+        parser().parse_args([command, "--help"])
+    found = []
+    for line in text.getvalue().splitlines():
+        m = re.match(r"^  (--[a-z][\w-]*) (\S+)", line)  # `--dist DIR`, `--format {a,b}`
+        if m and m.group(1) != "--help":
+            found.append(m.group(1))
+    return found
+
+
+def _cli_case(argv: list[str]) -> tuple[int | None, str, float]:
+    """(exit code, stderr, seconds) of `nlsc ARGV` in-process, under an alarm."""
+    import contextlib
+    import io
+
+    from nlsc.cli import main
+
+    err = io.StringIO()
+
+    def alarm(signum, frame):
+        raise CaseTimeout()
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(30)
+    started = time.perf_counter()
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.TextIOWrapper(io.BytesIO())):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code
+    except CaseTimeout:
+        code = None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    return code, err.getvalue(), time.perf_counter() - started
+
+
+def test_hostile_option_values_get_one_clear_line(tmp_path, monkeypatch):
+    from nlsc.cli import SUBCOMMANDS
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "file").write_bytes(b"\xff\xfe not RDF, not SPARQL {\n")
+    fill = {"dir": str(tmp_path / "dir"), "file": str(tmp_path / "file"), "missing": str(tmp_path / "missing"),
+            "tmp": str(tmp_path)}
+    tally: Counter = Counter()
+    bad, slowest = [], 0.0
+    for command in SUBCOMMANDS:
+        targets = POSITIONALS.get(command, []) + _valued_options(command)
+        assert targets, command
+        for target in targets:
+            for value in HOSTILE:
+                options = {**CONTEXT[command], target: value}
+                argv = [command]
+                for key, val in options.items():
+                    shown = None if val is None else val.format(**fill)
+                    argv += ([key] if key.strip() else []) + ([shown] if shown is not None else [])
+                code, err, seconds = _cli_case(argv)
+                slowest = max(slowest, seconds)
+                lines = err.strip().splitlines()
+                if code is None:
+                    outcome = "hang"
+                elif "Traceback" in err or "internal error" in err:
+                    outcome = "traceback"
+                elif code == 2 and len(lines) == 1:
+                    outcome = "clear error"
+                else:
+                    outcome = "other"
+                tally[outcome] += 1
+                if outcome != "clear error":
+                    bad.append({"argv": argv, "exit": code, "stderr": err[-500:]})
+    print(f"\ncli fuzz tally: {dict(tally)}, {sum(tally.values())} cases, slowest {slowest:.2f} s")
+    assert not bad, json.dumps(bad[:20], indent=2, ensure_ascii=False)
+    assert sum(tally.values()) > 400

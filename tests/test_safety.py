@@ -371,3 +371,285 @@ def test_sha256sums_matches_hashlib(dist):
     for line in (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
+
+
+# --- the attack pass of issue 18: each finding, reproduced -----------------------------------
+# (docs/reliability.md, "Attacks": the table these tests keep true)
+
+HIDDEN_SERVICE = [  # each reaches out on Oxigraph unless refused; a text scan missed the first two
+    'SELECT * WHERE {{\n # """\n SERVICE <{url}> {{ ?s ?p ?o }}\n # """\n}}\n',
+    "SELECT * WHERE {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ ?x ?y ?z FILTER EXISTS {{ service silent <{url}> {{ ?s ?p ?o }} }} }}",
+    "SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",
+]
+
+
+@contextlib.contextmanager
+def _listener():
+    """A loopback socket that counts the connections it is offered (none must come)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        server.settimeout(0.5)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/sparql", server
+
+
+def _contacted(server: socket.socket) -> bool:
+    try:
+        conn, _ = server.accept()
+    except (TimeoutError, socket.timeout):
+        return False
+    conn.close()
+    return True
+
+
+def _cli(*argv: str) -> tuple[int, str]:
+    """`nlsc ARGV` in-process: (exit code, stderr)."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from nlsc.cli import main
+
+    err = io.StringIO()
+    with redirect_stderr(err), redirect_stdout(io.TextIOWrapper(io.BytesIO())):  # query writes bytes
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # the argument parser
+            code = exc.code
+    return code, err.getvalue()
+
+
+def _one_clear_line(code: int, err: str, *needles: str) -> None:
+    assert code == 2, (code, err)
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    for needle in needles:
+        assert needle in err, err
+
+
+@pytest.mark.parametrize("template", HIDDEN_SERVICE, ids=["comment-quotes", "u-escape", "filter-exists", "subquery"])
+def test_query_refuses_service_a_text_scan_missed(template, tmp_path, dist):
+    """Finding 2: the refusal is decided on the parsed query; nothing connects out."""
+    with _listener() as (url, server):
+        q = tmp_path / "hidden.rq"
+        q.write_text(template.format(url=url), encoding="utf-8")
+        code, err = _cli("query", str(q), "--dist", str(dist))
+        assert not _contacted(server), "the query reached the remote endpoint"
+    _one_clear_line(code, err, "SERVICE", "--allow-remote")
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("CLEAR DEFAULT ; LOAD <http://192.0.2.1/x.ttl>", "LOAD"),
+    ("SELECT * WHERE { ?s ?p }", "syntax error at line 1"),
+])
+def test_query_refuses_load_in_an_update_and_unparseable_text(text, needle, tmp_path, dist):
+    q = tmp_path / "q.rq"
+    q.write_text(text, encoding="utf-8")
+    _one_clear_line(*_cli("query", str(q), "--dist", str(dist)), needle)
+
+
+def test_every_bundled_query_passes_the_policy():
+    """rdflib's parser reads every bundled query and check (else the policy would refuse it)."""
+    from nlsc.query import bundled
+    from nlsc.query_policy import parse, remote_operations
+
+    infos = bundled(REPO / "queries")
+    assert len(infos) > 20
+    for info in infos:
+        assert remote_operations(parse(info.path.read_text(encoding="utf-8"))) == [], info.name
+
+
+def _serve_logged(dist: Path, tmp_path: Path, *extra: str):
+    """`nlsc serve` over `dist` with its stderr in a file: (process, port, log path)."""
+    need_tool(_oxigraph_available(), "the oxigraph server (pip install oxigraph)")
+    port, log = _free_port(), tmp_path / "serve.log"
+    proc = subprocess.Popen([sys.executable, "-m", "nlsc.cli", "serve", "--port", str(port), "--dist", str(dist),
+                             "--allow-stale", *extra], stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
+                            cwd=REPO, env={**os.environ, "TMPDIR": str(tmp_path)})
+    for line in proc.stdout:
+        if "Ctrl-C" in line:
+            return proc, port, log
+    pytest.fail(f"nlsc serve did not start: {log.read_text()}")
+
+
+def test_endpoint_refuses_hidden_service_resets_quietly_and_drops_idle_clients(dist, tmp_path):
+    """Findings 1 and 9: SERVICE hidden from a text scan gets 403 on every way in, unparseable
+    SPARQL 400, and nothing connects out; a reset connection leaves no traceback in the log;
+    a client that sends no request is disconnected after --header-timeout (1 s here)."""
+    proc, port, log = _serve_logged(dist, tmp_path, "--header-timeout", "1")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with _listener() as (url, server):
+            for template in HIDDEN_SERVICE:
+                query = template.format(url=url)
+                for req in (urllib.request.Request(base + "/query?" + urllib.parse.urlencode({"query": query})),
+                            urllib.request.Request(base + "/query", data=urllib.parse.urlencode({"query": query}).encode(),
+                                                   headers={"Content-Type": "application/x-www-form-urlencoded"}),
+                            urllib.request.Request(base + "/sparql", data=query.encode(),
+                                                   headers={"Content-Type": "application/sparql-query"})):
+                    with pytest.raises(urllib.error.HTTPError) as err:
+                        urllib.request.urlopen(req, timeout=30)
+                    assert err.value.code == 403 and b"SERVICE" in err.value.read(), (template, req.full_url)
+            assert not _contacted(server), "the endpoint reached the remote host"
+        status, body, _ = _error(base + "/query", {"query": "SELECT * WHERE { ?s ?p }"})
+        assert status == 400 and b"syntax error" in body
+        for _ in range(3):  # connections reset by the client, before and after a request line
+            for data in (b"", b"GET /query?query=ASK%7B%7D HTTP/1.1\r\n"):
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                s.sendall(data)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                s.close()  # SO_LINGER 0: an RST, not a FIN
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as idle:
+            assert idle.recv(1) == b"", "an idle client was not disconnected"
+        _works_again(base)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert "Traceback" not in log.read_text(), log.read_text()[-2000:]
+
+
+def _mini_with(tmp_path: Path, text: str = "", name: str = "y.ttl") -> Path:
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", src)
+    if text:
+        with (src / "data" / name).open("a", encoding="utf-8") as fh:
+            fh.write("\n" + text + "\n")
+    return src
+
+
+def _build(src: Path, dist: Path) -> subprocess.CompletedProcess:
+    # a timeout, not a hang: on the old main these cases ran > 120 s or until OOM
+    return subprocess.run([sys.executable, "-m", "nlsc.cli", "build", "--source-root", str(src), "--dist", str(dist),
+                           "-q"], capture_output=True, text=True, timeout=120, cwd=REPO)
+
+
+@pytest.mark.parametrize("opening, closing", [("[ <urn:p> ", " ]"), ("( ", " )")], ids=["brackets", "collections"])
+def test_deeply_nested_turtle_is_refused_with_its_line(opening, closing, tmp_path):
+    """Finding 3: 10,000 levels of [ ] or ( ) are refused at once, naming file, line and column."""
+    src = _mini_with(tmp_path, "<urn:s> <urn:p> " + opening * 10000 + "<urn:x>" + closing * 10000 + " .")
+    res = _build(src, tmp_path / "dist")
+    _one_clear_line(res.returncode, res.stderr, "data/y.ttl:", "nested deeper than 32")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_symmetric_blank_nodes_build_in_linear_time(tmp_path):
+    """Finding 3 (the cause): rdflib's canonical labelling took minutes on 200 alike blank
+    nodes; they are now labelled in order of appearance, and the build finishes."""
+    src = _mini_with(tmp_path, "\n".join("<urn:s> <urn:p> [ <urn:q> [ <urn:r> 1 ] ] ." for _ in range(100)))
+    res = _build(src, tmp_path / "dist")
+    assert res.returncode == 0, res.stderr[-2000:]
+
+
+def _device_link(src: Path) -> str:
+    (src / "data" / "zero.ttl").symlink_to("/dev/zero")
+    return "data/zero.ttl: a link to /dev/zero, outside the source root"
+
+
+def _outside_link(src: Path) -> str:
+    (src / "data" / "out.ttl").symlink_to(REPO / "data" / "organisations.ttl")
+    return "data/out.ttl: a link to"
+
+
+def _fifo(src: Path) -> str:
+    os.mkfifo(src / "data" / "pipe.ttl")
+    return "data/pipe.ttl: not a regular file"
+
+
+def _huge(src: Path) -> str:
+    with (src / "data" / "huge.ttl").open("wb") as fh:
+        fh.truncate((64 << 20) + 1)  # sparse: no 64 MB written
+    return "data/huge.ttl: 67,108,865 bytes, more than the 67,108,864"
+
+
+@pytest.mark.parametrize("make", [_device_link, _outside_link, _fifo, _huge], ids=["dev-zero", "outside", "fifo", "huge"])
+def test_sources_must_be_regular_files_inside_the_root(make, tmp_path):
+    """Finding 4: a link to /dev/zero was read until the build was OOM-killed."""
+    src = _mini_with(tmp_path)
+    needle = make(src)
+    res = _build(src, tmp_path / "dist")
+    _one_clear_line(res.returncode, res.stderr, needle)
+
+
+def test_a_literal_over_the_parser_buffer_is_a_clear_error(tmp_path):
+    """Finding 5: a 17 MB literal (over pyoxigraph's 16 MiB token buffer) gave a MemoryError traceback."""
+    src = _mini_with(tmp_path, '<urn:s> <urn:p> "' + "a" * (17 << 20) + '" .')
+    res = _build(src, tmp_path / "dist")
+    _one_clear_line(res.returncode, res.stderr, "data/y.ttl: a literal or IRI too long")
+
+
+def test_a_cyclic_list_in_the_shapes_is_a_clear_error(tmp_path):
+    """Finding 5: a cyclic rdf:rest (here in sh:path) raised a ValueError in the SHACL engine."""
+    shapes = tmp_path / "shapes"
+    shapes.mkdir()
+    (shapes / "cyclic.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "<urn:x:S> a sh:NodeShape ; sh:targetClass <http://www.w3.org/ns/org#Organization> ;\n"
+        "  sh:property [ sh:path _:l ; sh:minCount 1 ] .\n_:l rdf:first <urn:x:p> ; rdf:rest _:l .\n", encoding="utf-8")
+    code, err = _cli("validate", "--root", str(REPO / "tests" / "fixtures" / "mini"), "--shapes", str(shapes))
+    _one_clear_line(code, err, "cyclic.ttl: an RDF list whose rdf:rest leads back to itself")
+
+
+def test_query_of_a_non_utf8_file_and_a_closed_service_port_are_clear_errors(tmp_path, dist):
+    """Finding 5: both were tracebacks."""
+    bad = tmp_path / "q.rq"
+    bad.write_bytes(b"SELECT * WHERE { ?s ?p ?o }\n\xff")
+    _one_clear_line(*_cli("query", str(bad), "--dist", str(dist)), "q.rq:2: not valid UTF-8")
+    closed = tmp_path / "closed.rq"
+    closed.write_text(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{_free_port()}/sparql> {{ ?s ?p ?o }} }}\n")
+    _one_clear_line(*_cli("query", str(closed), "--dist", str(dist), "--allow-remote"),
+                    "a SERVICE endpoint could not be used")
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["serve", "--max-memory-mb", "99999999999999"], "argument --max-memory-mb: 99999999999999 is out of range"),
+    (["serve", "--max-memory-mb", "-1"], "argument --max-memory-mb: -1 is out of range"),
+    (["serve", "--query-timeout", "nan"], "argument --query-timeout/--timeout-s: 'nan' is not a finite number"),
+    (["serve", "--query-timeout", "inf"], "'inf' is not a finite number"),
+    (["serve", "--max-result-bytes", "0"], "argument --max-result-bytes: 0 is out of range"),
+    (["load", "--endpoint", "http://127.0.0.1:9/", "--timeout", "-5"], "argument --timeout: -5 is out of range"),
+    (["build", "-q", "--dist", "/proc/nlscx", "--source-root", str(REPO / "tests" / "fixtures" / "mini")],
+     "/proc/nlscx: cannot create a staging folder"),
+])
+def test_limits_and_targets_are_checked_before_anything_runs(argv, needle):
+    """Findings 5 and 6: each started (and failed later, or meant 'no cap') or gave a traceback."""
+    _one_clear_line(*_cli(*argv), needle)
+
+
+def test_wrong_targets_are_refused(tmp_path, dist):
+    """Finding 7: site into a missing folder, build over a regular file, query from an empty dist."""
+    _one_clear_line(*_cli("site", "--dist", str(tmp_path / "nonexist")), "argument --dist", "not a folder")
+    assert not (tmp_path / "nonexist").exists()
+    afile = tmp_path / "afile"
+    afile.write_text("keep me\n")
+    _one_clear_line(*_cli("build", "--dist", str(afile)), "exists and is not a folder")
+    assert afile.read_text() == "keep me\n"
+    (tmp_path / "empty").mkdir()
+    _one_clear_line(*_cli("query", "organisations", "--dist", str(tmp_path / "empty")), "no nlsc.trig or nlsc.nq")
+    _one_clear_line(*_cli("query", "organisations", "--dist", str(tmp_path / "nonexist")), "no nlsc.trig or nlsc.nq")
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path):
+    """Finding 8: a build killed with SIGKILL leaves its staging folder; the next build removes
+    it, and leaves alone one that a live build holds."""
+    import fcntl
+
+    from nlsc.paths import SourceLayout
+    from nlsc.pipeline import build
+    from nlsc.publish import staging_dir
+
+    dist = tmp_path / "dist"
+    killed = subprocess.run([sys.executable, "-c", "import os, sys; from pathlib import Path; "
+                             "from nlsc.publish import staging_dir; staging_dir(Path(sys.argv[1])); "
+                             "os.kill(os.getpid(), 9)", str(dist)], cwd=REPO, timeout=60)
+    assert killed.returncode == -9
+    stale = list(tmp_path.glob(".dist.tmp-*"))
+    assert len(stale) == 1
+    live = staging_dir(dist)  # held by this process, as by a build still running
+    fd = os.open(live, os.O_RDONLY)
+    with pytest.raises(BlockingIOError):  # the lock is real: no one else can take it
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.close(fd)
+    build(SourceLayout(REPO / "tests" / "fixtures" / "mini"), dist, quiet=True)
+    assert not stale[0].exists()
+    assert live.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["dist", live.name])

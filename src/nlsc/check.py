@@ -34,6 +34,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import (DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD)
 
+from .admit import read_source
 from .errors import NlscError, SourceError
 from .namespaces import ASSERTED_GRAPHS, CV, GRAPH_CONTEXT, GRAPH_ONTOLOGY, ID, NLSC, OA
 
@@ -380,12 +381,13 @@ class _Checker:
         if not quotes:
             return
         try:
-            page = path.read_bytes().decode("utf-8")
-        except OSError as exc:
-            self.add((SOURCE_TEXT.as_posix(), 0), "quote not in source", f"cannot read the source text: {exc.strerror}")
+            data = read_source(path, self.lay.root, SOURCE_TEXT.as_posix(), turtle=False)
+            page = data.decode("utf-8")
+        except SourceError as exc:
+            self.add((SOURCE_TEXT.as_posix(), 0), "quote not in source", f"cannot read the source text: {exc.message}")
             return
         except UnicodeDecodeError as exc:
-            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            line = data[: exc.start].count(b"\n") + 1
             self.add((SOURCE_TEXT.as_posix(), line), "quote not in source",
                      f"the source text is not valid UTF-8 (byte {exc.start}); quotes cannot be checked")
             return
@@ -473,15 +475,14 @@ def reference_table(layout) -> tuple[set[str], list[str]]:
     root's table; SourceError (exit 2) when it is missing or unusable."""
     path = layout.reference_table
     shown = layout.relative(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise SourceError(shown, "reference table not found: the identifier check needs it "
-                                 "(see data/reference/README.md)") from None
-    except OSError as exc:
-        raise SourceError(shown, f"cannot read the reference table: {exc.strerror}") from None
+                                 "(see data/reference/README.md)")
+    data = read_source(path, layout.root, shown, turtle=False)
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise SourceError(shown, f"the reference table is not valid UTF-8 (byte {exc.start})", line) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in REFERENCE_COLUMNS if c not in (reader.fieldnames or [])]

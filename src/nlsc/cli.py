@@ -53,8 +53,15 @@ def _available() -> dict[str, ModuleType]:
     return found
 
 
+class _Parser(argparse.ArgumentParser):
+    """A wrong option or value is one line on stderr and exit 2 (the subparsers are made of this class too)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_UNUSABLE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="nlsc",
         description="Build and use the nlsc dataset: the Dutch national-security cooperation landscape as Linked Open Data.",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .cli_args import existing_dir, output_dir
 from .paths import dist_dir, layout
 from .pipeline import build
 
@@ -11,8 +12,8 @@ HELP = "build all distributions into dist/ (load, check, reason, validate, seria
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dist", metavar="DIR", help="output folder (default: dist/ of the checkout, else ./dist)")
-    parser.add_argument("--source-root", metavar="DIR",
+    parser.add_argument("--dist", metavar="DIR", type=output_dir, help="output folder (default: dist/ of the checkout, else ./dist)")
+    parser.add_argument("--source-root", metavar="DIR", type=existing_dir,
                         help="folder holding ontology/ and data/ (default: the checkout or the installed package)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 

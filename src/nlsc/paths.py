@@ -46,10 +46,19 @@ class SourceLayout:
             return str(path)
 
 
+def _given(explicit: str | os.PathLike) -> Path:
+    """An explicit path; an empty one (which would mean the current folder) is refused."""
+    if not str(explicit):
+        from .errors import NlscError
+
+        raise NlscError("an empty path was given for a folder")
+    return Path(explicit).resolve()
+
+
 def source_root(explicit: str | os.PathLike | None = None) -> Path:
     """The folder holding ontology/ and data/: explicit, else nlsc.files()."""
     if explicit is not None:
-        return Path(explicit).resolve()
+        return _given(explicit)
     return Path(str(files())).resolve()
 
 
@@ -65,6 +74,6 @@ def repo_root() -> Path | None:
 def dist_dir(explicit: str | os.PathLike | None = None) -> Path:
     """Where distributions go: explicit, else `dist/` of the checkout, else ./dist."""
     if explicit is not None:
-        return Path(explicit).resolve()
+        return _given(explicit)
     root = repo_root()
     return (root if root is not None else Path.cwd()) / "dist"

@@ -26,7 +26,7 @@ from .errors import NlscError, SourceError, ValidationFailure
 from .load import Sources, load, stable_bnodes
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from .paths import SourceLayout
-from .publish import discard, source_commit, staging_dir, swap, write_build_notes, write_checksums
+from .publish import discard, release, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
 from .query import store_from_dist
 from .serialise import DISTRIBUTIONS, turtle, write_all
@@ -177,6 +177,7 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     except BaseException:  # Ctrl-C too: no staging folder is left beside dist/
         discard(staged)
         raise
+    release(staged)
     seconds = time.perf_counter() - t0
     _say(quiet, f"build: {dist} ({seconds:.1f} s)")
     return BuildResult(dist=dist, counts=counts, seconds=seconds, validated=report is not None, stages=stages.seconds)

@@ -2,19 +2,68 @@
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from .errors import NlscError
+
+
+#: the open, locked staging folders of this process (path -> file descriptor)
+_HELD: dict[Path, int] = {}
+
 
 def staging_dir(dist: Path) -> Path:
-    """A fresh folder beside `dist` (same file system, so the swap is a rename)."""
-    dist.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix=f".{dist.name}.tmp-", dir=dist.parent))
-    staged.chmod(0o755)
+    """A fresh folder beside `dist` (same file system, so the swap is a rename), locked
+    (flock on the folder) while this process builds in it: a build killed with SIGKILL
+    leaves its folder unlocked, and the next build removes it (sweep_stale)."""
+    try:
+        dist.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale(dist)
+        # made under another name and renamed once locked, so a sweep never sees it unlocked
+        fresh = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=dist.parent))
+        fd = os.open(fresh, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        staged = fresh.with_name(fresh.name.replace(".new-", ".tmp-", 1))
+        fresh.rename(staged)
+        staged.chmod(0o755)
+    except OSError as exc:
+        raise NlscError(f"{dist}: cannot create a staging folder beside it ({exc.strerror})") from None
+    _HELD[staged] = fd
     return staged
+
+
+def release(staged: Path) -> None:
+    """Unlock a staging folder (it stays locked after the swap, as dist/, until this)."""
+    fd = _HELD.pop(staged, None)
+    if fd is not None:
+        os.close(fd)
+
+
+def sweep_stale(dist: Path) -> list[Path]:
+    """Remove the staging folders beside `dist` that no live build holds (their build
+    was killed); a folder another build holds is left alone. Returns what was removed."""
+    removed = []
+    for folder in sorted(dist.parent.glob(f".{glob.escape(dist.name)}.tmp-*")):
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live build's
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            os.close(fd)
+    return removed
 
 
 def write_checksums(folder: Path) -> Path:
@@ -62,3 +111,4 @@ def swap(staged: Path, dist: Path) -> None:
 
 def discard(staged: Path) -> None:
     shutil.rmtree(staged, ignore_errors=True)
+    release(staged)

@@ -20,7 +20,7 @@ with a header comment:
 (a line starting with "#" and three or more spaces continues the previous
 field). Queries with label columns pin the language with one clause
 `VALUES ?lang { "nl" }`; `--lang en` rewrites that clause and nothing else.
-SERVICE (and LOAD) are refused unless `--allow-remote` is given.
+SERVICE (and LOAD) are refused unless `--allow-remote` is given (nlsc.query_policy).
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .cli_args import existing_dir
 from .errors import NlscError
 from .namespaces import ASSERTED_GRAPHS, PREFIXES, ID
+from .query_policy import MAX_QUERY_CHARS, PolicyError, check as check_policy
 
 HELP = "run a SPARQL query (bundled by name, or a file) on the dataset"
 
@@ -48,7 +50,6 @@ _LANG_VALUES = re.compile(r'(VALUES\s+\?lang\s*\{\s*)"(?:[A-Za-z-]+)"(\s*\})', r
 _STRINGS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 _IRIS = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 _COMMENTS = re.compile(r"#[^\n]*")
-_REMOTE = re.compile(r"\b(SERVICE|LOAD)\b", re.IGNORECASE)
 
 
 class QueryError(NlscError):
@@ -158,30 +159,31 @@ def has_lang_parameter(text: str) -> bool:
     return bool(_LANG_VALUES.search(text))
 
 
-def check_remote(text: str, allow_remote: bool = False) -> None:
-    """Refuse SERVICE and LOAD unless allowed."""
-    if allow_remote:
-        return
-    m = _REMOTE.search(strip_comments_and_strings(text))
-    if m:
-        raise QueryError(f"the query uses {m.group(1).upper()}, which reaches out to the network; "
-                         "give --allow-remote to run it anyway")
-
-
 def _load_quads(store: ox.Store, path: Path) -> None:
     fmt = ox.RdfFormat.TRIG if path.suffix == ".trig" else ox.RdfFormat.N_QUADS
     store.bulk_load(path=str(path), format=fmt)
 
 
-def store_from_dist(dist: Path) -> ox.Store | None:
-    """A store with the named graphs of dist/nlsc.trig (or nlsc.nq), or None if absent."""
+def store_file(dist: Path) -> Path | None:
+    """dist/nlsc.trig, else dist/nlsc.nq, else None."""
     for name in ("nlsc.trig", "nlsc.nq"):
         path = Path(dist) / name
         if path.is_file():
-            store = ox.Store()
-            _load_quads(store, path)
-            return store
+            return path
     return None
+
+
+def store_from_dist(dist: Path) -> ox.Store | None:
+    """A store with the named graphs of dist/nlsc.trig (or nlsc.nq), or None if absent."""
+    path = store_file(dist)
+    if path is None:
+        return None
+    store = ox.Store()
+    try:
+        _load_quads(store, path)
+    except (SyntaxError, OSError) as exc:
+        raise QueryError(f"{path}: cannot be loaded ({' '.join(str(exc).split())[:200]}); rebuild it") from None
+    return store
 
 
 def store_from_sources(root: Path | None = None) -> ox.Store:
@@ -221,8 +223,11 @@ def run_query(text: str, store: ox.Store, lang: str | None = None, allow_remote:
     """Run `text` on `store` with the asserted graphs as default graph.
 
     Returns pyoxigraph's QuerySolutions, QueryBoolean or QueryTriples."""
-    check_remote(text, allow_remote)
     text = set_lang(text, lang)
+    try:
+        check_policy(text, allow_remote)  # SERVICE and LOAD refused, decided on the parsed query
+    except PolicyError as exc:
+        raise QueryError(str(exc)) from None
     graphs = default_graphs(store)
     try:
         if graphs:
@@ -338,7 +343,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="language of the label columns, for queries with a VALUES ?lang clause (default: as written, nl)")
     p.add_argument("--allow-remote", action="store_true", help="allow SERVICE clauses and LOAD")
     p.add_argument("--dist", metavar="DIR", default=None, help="read the dataset from this dist folder")
-    p.add_argument("--sources", metavar="DIR", default=None,
+    p.add_argument("--sources", metavar="DIR", default=None, type=existing_dir,
                    help="read the dataset from the Turtle sources in this folder (ontology/, data/)")
 
 
@@ -359,11 +364,31 @@ def run(args: argparse.Namespace) -> int:
     if not args.query:
         raise QueryError("give a query name or file, or --list")
     path = resolve(args.query)
-    text = path.read_text(encoding="utf-8")
+    text = read_query(path)
     if args.lang and not has_lang_parameter(text):
         print(f"nlsc query: note: {path.name} has no VALUES ?lang clause; --lang ignored", file=sys.stderr)
+    if args.dist and store_file(Path(args.dist)) is None and not args.sources:
+        raise QueryError(f"--dist {args.dist}: no nlsc.trig or nlsc.nq there (build first, or use --sources DIR)")
     store = open_store(Path(args.dist) if args.dist else None, Path(args.sources) if args.sources else None)
-    result = run_query(text, store, lang=args.lang, allow_remote=args.allow_remote)
-    out.write(render(result, args.format))
+    try:  # pyoxigraph fetches a SERVICE (with --allow-remote) while the answer is read
+        answer = render(run_query(text, store, lang=args.lang, allow_remote=args.allow_remote), args.format)
+    except OSError as exc:
+        raise QueryError(f"a SERVICE endpoint could not be used: {exc}") from exc
+    out.write(answer)
     out.flush()
     return 0
+
+
+def read_query(path: Path) -> str:
+    """The text of a query file: UTF-8, at most MAX_QUERY_CHARS (QueryError otherwise)."""
+    try:
+        data = path.read_bytes() if path.stat().st_size <= 4 * MAX_QUERY_CHARS else None
+    except OSError as exc:
+        raise QueryError(f"{path}: cannot read: {exc.strerror}") from None
+    if data is None:
+        raise QueryError(f"{path}: larger than a query may be ({MAX_QUERY_CHARS:,} characters)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise QueryError(f"{path}:{line}: not valid UTF-8 (byte {exc.start})") from None

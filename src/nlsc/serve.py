@@ -14,7 +14,10 @@ The public port belongs to a small proxy that adds what Oxigraph cannot do
 and, when it does, answers 200 with a cut-off body; it has no size or memory
 limit; and it follows SERVICE to any host. So the proxy
 
-- refuses SERVICE and LOAD (403, the rule of `nlsc query`);
+- refuses SERVICE and LOAD (403) and SPARQL it cannot parse (400), decided on the parsed
+  request (nlsc.query_policy, the rule of `nlsc query`);
+- disconnects a client whose request is not in within --header-timeout, and keeps
+  client resets out of the log;
 - holds each answer until it is complete: an answer over `--max-result-bytes`, or
   not complete within `--query-timeout`, gets 503 and the Oxigraph process is
   killed, the only way to stop a running query (the store is read only; the main
@@ -47,9 +50,10 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from . import cli_args
 from .errors import NlscError
 from .namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from .query import check_remote
+from .query_policy import PolicyError, check as check_policy
 from .serve_page import SECURITY, routes
 
 HELP = ("serve the built dataset as a read-only SPARQL endpoint (Oxigraph server) on loopback, with query limits "
@@ -66,6 +70,7 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 DEFAULT_QUERY_TIMEOUT = 10.0
 DEFAULT_MAX_RESULT_BYTES = 50_000_000
 DEFAULT_MAX_MEMORY_MB = 2048
+DEFAULT_HEADER_TIMEOUT = 10.0
 MAX_REQUEST_BYTES = 8 << 20
 CHUNK = 1 << 16
 FORWARDED = ("Accept", "Content-Type")  # all the SPARQL and Graph Store protocols read
@@ -77,30 +82,34 @@ class ServeError(NlscError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
+    parser.add_argument("--port", type=cli_args.port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}, loopback only; "
                              "anything else exposes the endpoint to the network)")
     parser.add_argument("--dist", metavar="DIR", help="folder holding nlsc.trig (default: dist/ of the checkout, else ./dist)")
-    parser.add_argument("--source-root", metavar="DIR",
+    parser.add_argument("--source-root", metavar="DIR", type=cli_args.existing_dir,
                         help="folder holding ontology/ and data/, for the staleness check "
                              "(default: the checkout or the installed package)")
     parser.add_argument("--allow-stale", action="store_true",
                         help="serve dist/ even if a source file is newer than dist/nlsc.trig")
-    parser.add_argument("--oxigraph", metavar="PATH",
+    parser.add_argument("--oxigraph", metavar="PATH", type=cli_args.existing_file,
                         help="the oxigraph binary (default: found next to this Python, else on PATH)")
-    parser.add_argument("--query-timeout", "--timeout-s", dest="query_timeout", type=float,
+    parser.add_argument("--query-timeout", "--timeout-s", dest="query_timeout", type=cli_args.seconds,
                         default=DEFAULT_QUERY_TIMEOUT, metavar="SECONDS",
                         help=f"time limit per request in seconds (default {DEFAULT_QUERY_TIMEOUT:g}); on overrun "
                              "the client gets 503 and the Oxigraph server is restarted to stop the query")
-    parser.add_argument("--max-result-bytes", type=int, default=DEFAULT_MAX_RESULT_BYTES, metavar="N",
+    parser.add_argument("--max-result-bytes", type=cli_args.result_bytes, default=DEFAULT_MAX_RESULT_BYTES, metavar="N",
                         help=f"size limit of one answer in bytes (default {DEFAULT_MAX_RESULT_BYTES}); "
                              "a larger answer gets 503")
     parser.add_argument("--allow-remote", action="store_true",
                         help="let queries use SERVICE (the server then fetches from other hosts)")
-    parser.add_argument("--max-memory-mb", type=int, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
+    parser.add_argument("--max-memory-mb", type=cli_args.memory_mb, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                         help=f"address-space cap of the Oxigraph server process (default {DEFAULT_MAX_MEMORY_MB}; "
                              "0: none); a query that needs more crashes the server, which is restarted")
+    parser.add_argument("--header-timeout", type=cli_args.seconds, default=DEFAULT_HEADER_TIMEOUT, metavar="SECONDS",
+                        help=f"a client must send its request (line, headers, body) within this many seconds of "
+                             f"connecting or of its previous answer (default {DEFAULT_HEADER_TIMEOUT:g}); else it is "
+                             "disconnected")
 
 
 # -- checks before starting ------------------------------------------------------
@@ -264,21 +273,34 @@ class Proxy(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, oxigraph: Oxigraph, args: argparse.Namespace):
         self.address_family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         self.oxigraph, self.query_timeout, self.max_bytes = oxigraph, args.query_timeout, args.max_result_bytes
-        self.allow_remote = args.allow_remote
+        self.allow_remote, self.header_timeout = args.allow_remote, args.header_timeout
         self.pages = routes({"query_timeout": f"{args.query_timeout:g}", "max_result_bytes": args.max_result_bytes,
                              "allow_remote": args.allow_remote})
         super().__init__((host, port), Handler)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that resets or drops its connection is no error of ours: no traceback in the log."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        print(f"nlsc serve: request from {client_address[0]} failed: {type(exc).__name__}: {exc}",
+              file=sys.stderr, flush=True)
 
-def sparql_text(path: str, body: bytes, content_type: str) -> str:
-    """The SPARQL in a request: query= and update= of the URL or form, else the whole body."""
-    fields = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+
+def sparql_texts(path: str, body: bytes, content_type: str) -> list[str]:
+    """Each SPARQL text of a request: query= and update= of the URL and of a form body,
+    and any other body (except on /store, whose bodies are RDF, and which Oxigraph
+    refuses to write): checked one by one, so each is parsed as Oxigraph will parse it."""
+    url = urllib.parse.urlsplit(path)
+    fields = urllib.parse.parse_qs(url.query)
     text = body.decode("utf-8", "replace")
     if content_type.lower().startswith("application/x-www-form-urlencoded"):
         for key, values in urllib.parse.parse_qs(text).items():
             fields.setdefault(key, []).extend(values)
         text = ""
-    return "\n".join([*fields.get("query", []), *fields.get("update", []), text])
+    if url.path == "/store":
+        text = ""
+    return [*fields.get("query", []), *fields.get("update", []), *([text] if text.strip() else [])]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -292,19 +314,39 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # no access log
         pass
 
+    def handle_one_request(self):
+        """The request (line, headers, body) must arrive within --header-timeout seconds: a
+        per-read socket timeout alone lets an idle or trickling client hold a thread."""
+        self.deadline = threading.Timer(self.server.header_timeout, self._hang_up)
+        self.deadline.daemon = True
+        self.deadline.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self.deadline.cancel()
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
     def do_GET(self):
         page = self.server.pages.get(urllib.parse.urlsplit(self.path).path) if self.command in ("GET", "HEAD") else None
         if page is not None:
             return self._send(200, [("Content-Type", page[0]), *SECURITY], page[1])
         try:
             body = self._request_body()
-            check_remote(sparql_text(self.path, body, self.headers.get("Content-Type", "")), self.server.allow_remote)
+            self.deadline.cancel()  # the request is in: the query limits apply from here
+            for text in sparql_texts(self.path, body, self.headers.get("Content-Type", "")):
+                check_policy(text, self.server.allow_remote)  # SERVICE, LOAD, unparseable: refused
             status, headers, data = self._ask_oxigraph(body)
         except Refusal as exc:
             return self._send(exc.status, [("Content-Type", "text/plain; charset=utf-8")] +
                               ([("Retry-After", "1")] if exc.retry else []), exc.message.encode() + b"\n")
-        except NlscError as exc:  # check_remote
-            return self._send(403, [("Content-Type", "text/plain; charset=utf-8")], f"{exc}\n".encode())
+        except PolicyError as exc:
+            return self._send(exc.status, [("Content-Type", "text/plain; charset=utf-8")], f"{exc}\n".encode())
         self._send(status, headers, data)
 
     do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
@@ -389,8 +431,6 @@ class Handler(BaseHTTPRequestHandler):
 
 def bind(host: str, port: int, oxigraph: Oxigraph, args) -> Proxy:
     """The public socket, bound before anything is loaded so a taken port is refused at once."""
-    if not 0 < port < 65536:
-        raise ServeError(f"--port {port}: not a TCP port number (1-65535)")
     try:
         return Proxy(host, port, oxigraph, args)
     except socket.gaierror as exc:
@@ -426,8 +466,6 @@ def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM; refusals raise ServeError, reported by nlsc.cli."""
     from .paths import dist_dir, source_root
 
-    if args.query_timeout <= 0 or args.max_result_bytes <= 0:
-        raise ServeError("--query-timeout and --max-result-bytes must be more than 0")
     trig = dist_trig(dist_dir(args.dist))
     if not args.allow_stale:
         check_fresh(trig, source_root(args.source_root))

@@ -44,6 +44,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cli_args
 from .errors import NlscError
 from .namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
 
@@ -436,8 +437,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="HTTP authentication scheme (default auto: answer whichever the server asks for; "
                         "basic is sent pre-emptively)")
     p.add_argument("--dist", metavar="DIR", help="folder holding nlsc.nq (default: dist/ of the checkout, else ./dist)")
-    p.add_argument("--file", metavar="FILE", help="an N-Quads or TriG file to load instead of DIST/nlsc.nq")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="S", help="per request, seconds (default 120)")
+    p.add_argument("--file", metavar="FILE", type=cli_args.existing_file, help="an N-Quads or TriG file to load instead of DIST/nlsc.nq")
+    p.add_argument("--timeout", type=cli_args.seconds, default=120.0, metavar="S", help="per request, seconds (default 120)")
     p.add_argument("--check-queries", action="store_true",
                    help="afterwards run the bundled SELECT/ASK queries at the endpoint and compare the results "
                         "with the embedded engine's, term by term")
@@ -447,7 +448,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--xfail", metavar="NAMES", default="",
                    help="with --check-queries: comma-separated query names known to fail on this store "
                         "(reported, not counted)")
-    p.add_argument("--report", metavar="FILE", help="also write the per-graph report as JSON")
+    p.add_argument("--report", metavar="FILE", type=cli_args.output_file, help="also write the per-graph report as JSON")
 
 
 def _password(args: argparse.Namespace) -> str | None:

@@ -39,7 +39,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, SKOS
 
 from .check_queries import CheckFailure, run_checks, store_of
-from .errors import NlscError
+from .admit import read_source
+from .cli_args import existing_dir
+from .errors import NlscError, SourceError
 from .namespaces import BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY
 
 HELP = ("validate the data against the SHACL shapes and the check queries "
@@ -81,10 +83,31 @@ def _parse(paths: Iterable[Path], into: Graph | None = None) -> Graph:
     g = into if into is not None else Graph()
     for p in paths:
         try:
-            g.parse(p, format="turtle")
+            data = read_source(p, p.parent, str(p))  # a regular file in its folder, bounded (nlsc.admit)
+        except SourceError as exc:
+            raise UnusableInput(str(exc)) from exc
+        try:
+            g.parse(data=data, format="turtle", publicID=p.resolve().as_uri())
         except Exception as exc:  # rdflib raises several exception types
             raise UnusableInput(f"{p}: {' '.join(str(exc).split())}") from exc
+        cyclic = cyclic_list(g)
+        if cyclic is not None:  # the engines fail on it with a ValueError naming only a blank node
+            raise UnusableInput(f"{p}: an RDF list whose rdf:rest leads back to itself (at {cyclic.n3()})")
     return g
+
+
+def cyclic_list(g: Graph):
+    """A node of an rdf:rest chain that returns to itself, or None."""
+    done: set = set()
+    for start in g.subjects(RDF.rest, None):
+        seen, node = set(), start
+        while node not in done and node != RDF.nil and node is not None:
+            if node in seen:
+                return node
+            seen.add(node)
+            node = g.value(node, RDF.rest)
+        done.update(seen)
+    return None
 
 
 def load_shapes(directory: Path | None = None) -> Graph:
@@ -289,7 +312,8 @@ def validate(
             advanced=False,
             inplace=False,
         )
-    except NotImplementedError as exc:  # pyshacl-turbo on a term it does not know (e.g. a misspelt sh:property)
+    except (NotImplementedError, ValueError) as exc:  # pyshacl-turbo on a term it does not know (e.g. a misspelt
+        # sh:property) or a malformed list
         raise UnusableInput(f"SHACL validation could not run: {exc}") from exc
     if not isinstance(report, Graph):  # an engine hands back its exception when a shape fails to run
         raise UnusableInput(f"SHACL validation could not run: {report}")
@@ -384,8 +408,8 @@ def render_json(result: Result, lang: str = "en") -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("nl", "en"), default="en", help="language of the messages (default en)")
     parser.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format (default text)")
-    parser.add_argument("--root", help="folder holding ontology/, data/ and shapes/ (default: this checkout or package)")
-    parser.add_argument("--shapes", help="folder of shapes (default: ROOT/shapes)")
+    parser.add_argument("--root", type=existing_dir, help="folder holding ontology/, data/ and shapes/ (default: this checkout or package)")
+    parser.add_argument("--shapes", type=existing_dir, help="folder of shapes (default: ROOT/shapes)")
     parser.add_argument("--inference", choices=("none", "rdfs", "owlrl"), default="none", help="inference before validating (default none; see nlsc.validate)")
 
 

@@ -218,6 +218,8 @@ def verify(dist: Path) -> list[str]:
     """Every mismatch between dist/ and its checksums and description."""
     if not dist.is_dir():
         raise VerifyError(f"{dist}: not a folder (build first: nlsc build)")
+    if not (dist / "SHA256SUMS").exists() and not (dist / "dataset.ttl").exists():
+        raise VerifyError(f"{dist}: no SHA256SUMS and no dataset.ttl: not a dist folder (build first: nlsc build)")
     return check_sums(dist) + check_counts(dist)
 
 

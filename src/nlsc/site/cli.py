@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..cli_args import existing_dir
+
 HELP = "write the static website (pages, network diagram, ontology docs, content negotiation) into DIST/site"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dist", metavar="DIR", help="the dist folder (default: dist/ of the checkout, else ./dist)")
-    parser.add_argument("--source-root", metavar="DIR",
+    parser.add_argument("--dist", metavar="DIR", type=existing_dir, help="the dist folder (it must exist) (default: dist/ of the checkout, else ./dist)")
+    parser.add_argument("--source-root", metavar="DIR", type=existing_dir,
                         help="folder holding ontology/, data/ and queries/ (default: the checkout or the installed package)")
     parser.add_argument("--base-path", default="/", metavar="PATH",
                         help="URL path at which the site root is served, for the rewrite rules (default: /)")
