@@ -75,7 +75,8 @@ COPIES = {
     "reworded.txt": lambda: edited((OM, OM_NEW)).encode("utf-8"),
     "removed.txt": lambda: edited((OM_PARAGRAPH, "")).encode("utf-8"),
     "added.txt": lambda: edited((NCSC_HEADING, ADDED + NCSC_HEADING)).encode("utf-8"),
-    "moved.txt": lambda: edited((CARIBBEAN, ""), ("de financiële sector.", "de financiële sector." + CARIBBEAN)).encode(),
+    "moved.txt": lambda: edited((CARIBBEAN, ""),
+                                ("de financiële sector.", "de financiële sector." + CARIBBEAN)).encode("utf-8"),
     "typography.txt": lambda: typography_only().encode("utf-8"),
     "page.html": lambda: as_html(PAGE).encode("utf-8"),
     "windows-1252.html": lambda: as_html(PAGE, "windows-1252").encode("windows-1252"),
@@ -126,7 +127,7 @@ def test_the_quoted_page_stands_whole(capsys, dist):
     code, doc = statuses(capsys, dist, REPO / "data" / "source" / "samenwerking-nationaal.txt")
     assert code == 0 and not_unchanged(doc) == {} and all(p["verbatim"] for p in doc["passages"])
     assert [u["text"] for u in doc["uncovered"]] == ["Ga terug naar het overzicht van alle onderwerpen."]
-    assert sentences("Zie o.a. de CSR. Dat is het (ID's). Klaar!") == ["Zie o.a. de CSR.", "Dat is het (ID's).", "Klaar!"]
+    assert sentences("Zie o.a. de CSR. Dat is (ID's). Klaar!") == ["Zie o.a. de CSR.", "Dat is (ID's).", "Klaar!"]
 
 
 # --------------------------------------------------------------------------- one edit each

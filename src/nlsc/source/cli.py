@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..errors import NlscError
 
-HELP = "compare the dataset's passages with a new copy of the source page (exit 0 all stand, 1 changed or gone, 2 unusable input)"
+HELP = ("compare the dataset's passages with a new copy of the source page "
+        "(exit 0 all stand, 1 changed or gone, 2 unusable input)")
 CHECK_HELP = ("align every passage's oa:exact with a saved copy of the page (text or HTML) and report "
               "unchanged, moved, changed and gone passages, what cites them, and the uncovered sentences")
 
@@ -30,8 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--lang", choices=("nl", "en"), default="en",
                        help="language of the table's words and of the labels (default en)")
     check.add_argument("--encoding", metavar="NAME",
-                       help="read the page in this encoding (default: its byte-order mark, its declared charset, else UTF-8)")
-    check.add_argument("--dist", metavar="DIR", help="read the dataset from this dist folder (default: dist/ when built)")
+                       help="read the page in this encoding (default: its byte-order mark, "
+                            "its declared charset, else UTF-8)")
+    check.add_argument("--dist", metavar="DIR",
+                       help="read the dataset from this dist folder (default: dist/ when built)")
     check.add_argument("--sources", metavar="DIR",
                        help="read the dataset, and the page it quotes, from the Turtle sources in this folder")
 
@@ -46,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     passages, citers, ordered = read_dataset(Path(args.dist) if args.dist else None,
                                              Path(args.sources) if args.sources else None, args.lang)
     if not passages:
-        raise NlscError("the dataset holds no passage quoted from the page (prov:wasQuotedFrom bron:samenwerking-nationaal)")
+        raise NlscError("the dataset holds no passage quoted from the page "
+                        "(prov:wasQuotedFrom bron:samenwerking-nationaal)")
     result = align(passages, page)
     code = 1 if result.support_lost else 0
     if args.format == "json":

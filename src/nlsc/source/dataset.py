@@ -34,8 +34,8 @@ PASSAGES = _PREFIXES + """SELECT ?passage (MIN(?e) AS ?exact) (MIN(?s) AS ?secti
 } GROUP BY ?passage ORDER BY ?passage"""
 
 # every resource or statement node that cites a passage, with its label and types
-CITERS = _PREFIXES + """SELECT ?passage ?cited (MIN(?l) AS ?label) (GROUP_CONCAT(DISTINCT STR(?t); separator=" ") AS ?types)
-WHERE {
+CITERS = _PREFIXES + """SELECT ?passage ?cited (MIN(?l) AS ?label)
+       (GROUP_CONCAT(DISTINCT STR(?t); separator=" ") AS ?types) WHERE {
   VALUES ?lang { "en" }
   ?cited prov:wasDerivedFrom ?passage . ?passage a oa:TextQuoteSelector .
   OPTIONAL { ?cited skos:prefLabel ?l FILTER(lang(?l) = ?lang) }

@@ -69,9 +69,11 @@ def _detail(f: Finding, citers: dict, w: dict) -> list[str]:
     if f.status == MOVED:
         moved = w["from"] if f.new_section != p.section else w["order"]
         return lines + ["  " + moved.format(old=p.section, new=f.new_section)]
-    lines.append(f"  {w['was']}:  {p.exact}")
+    width = max(len(w[k]) for k in ("was", "now", "diff")) + 1
+    lines.append(f"  {w['was'] + ':':<{width}} {p.exact}")
     if f.status == CHANGED:
-        lines += [f"  {w['now']}:  {f.new_text}", f"  {w['diff']}: {marked_diff(f.diff)}  ({f.similarity:.2f})"]
+        lines += [f"  {w['now'] + ':':<{width}} {f.new_text}",
+                  f"  {w['diff'] + ':':<{width}} {marked_diff(f.diff)}  ({f.similarity:.2f})"]
     lines.append(f"  {w['cited']}")
     cited = citers.get(p.iri, [])
     lines += [f"    {c.label or short_iri(c.iri)}  <{c.iri}>  [{', '.join(c.types)}]" for c in cited]
