@@ -102,9 +102,12 @@ def _same_section(passage: Passage, unit: Unit) -> bool:
 
 
 def _verbatim(findings: list[Finding], page: Page, used: set[int]) -> None:
+    by_text: dict[tuple[str, str], list[Unit]] = {}
+    for unit in page.units:
+        by_text.setdefault((unit.kind, unit.norm), []).append(unit)
     for finding in findings:
         p = finding.passage
-        found = [u for u in page.of_kind(p.kind) if u.norm == normalise(p.exact) and u.position not in used]
+        found = [u for u in by_text.get((p.kind, normalise(p.exact)), []) if u.position not in used]
         if found:
             unit = next((u for u in found if _same_section(p, u)), found[0])
             used.add(unit.position)
@@ -131,16 +134,28 @@ def _candidates(page: Page, kind: str, used: set[int]) -> list[tuple[Unit, ...]]
     return [(u,) for u in free] + pairs
 
 
+def _alike(passage: Passage, candidates: list[tuple[Unit, ...]], words: dict[int, list[str]]):
+    """The candidates at least SIMILAR to the passage; difflib's cheap upper bounds first,
+    so that a long page costs little."""
+    matcher = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2([t.strip() for t in tokens(passage.exact)])  # difflib indexes seq2 once
+    for cand in candidates:
+        matcher.set_seq1([w for u in cand for w in words[u.position]])
+        if matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR and \
+                matcher.ratio() >= SIMILAR:
+            yield cand
+
+
 def _similar(findings: list[Finding], page: Page, used: set[int]) -> None:
     """Greedy: the most alike (passage, candidate) pair first, each sentence used once."""
-    open_ = [f for f in findings if not f.units]
     scored = []
-    for n, f in enumerate(open_):
-        for cand in _candidates(page, f.passage.kind, used):
+    words = {u.position: [t.strip() for t in tokens(u.text)] for u in page.units if u.position not in used}
+    candidates = {kind: _candidates(page, kind, used) for kind in ("heading", "sentence")}
+    for n, f in enumerate(f for f in findings if not f.units):
+        for cand in _alike(f.passage, candidates[f.passage.kind], words):
             ratio, ops = word_diff(f.passage.exact, " ".join(u.text for u in cand))
-            if ratio >= SIMILAR:
-                scored.append((-ratio, not _same_section(f.passage, cand[0]), n, cand[0].position, len(cand),
-                               f, cand, ops))
+            scored.append((-ratio, not _same_section(f.passage, cand[0]), n, cand[0].position, len(cand),
+                           f, cand, ops))
     for neg_ratio, *_, f, cand, ops in sorted(scored, key=lambda s: s[:5]):
         if f.units or any(u.position in used for u in cand):
             continue

@@ -19,6 +19,7 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction
@@ -26,8 +27,10 @@ from bs4.dammit import EncodingDetector
 
 from ..errors import NlscError
 
-#: a saved web page is far smaller; a bigger file is a wrong file, not a page
-MAX_BYTES = 20 * 1024 * 1024
+#: a saved copy of the page is far smaller (the page has 52 headings and sentences); more is a
+#: wrong file, and aligning it would take long
+MAX_BYTES = 5 * 1024 * 1024
+MAX_UNITS = 2000
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 _HTML_START = r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|\?xml)"
@@ -35,9 +38,9 @@ _HTML_BYTES, _HTML_TEXT = re.compile(_HTML_START.encode(), re.I | re.S), re.comp
 # WHATWG Encoding Standard: browsers read these labels as windows-1252
 _AS_WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "cp819"}
 
-DROPPED = ("script, style, noscript, template, svg, canvas, iframe, object, nav, footer, aside, form, button, "
-           "select, dialog, [hidden], [aria-hidden=true], [role=navigation], [role=banner], "
-           "[role=contentinfo], [role=search], [role=complementary], body > header")
+DROPPED_TAGS = {"script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "nav", "footer",
+                "aside", "form", "button", "select", "dialog"}
+DROPPED_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary"}
 BLOCKS = {"address", "article", "blockquote", "body", "dd", "details", "div", "dl", "dt", "fieldset",
           "figcaption", "figure", "header", "hgroup", "li", "main", "ol", "p", "pre", "section", "summary",
           "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "caption"}
@@ -68,7 +71,7 @@ class Unit:
     position: int    # index in Page.units
     paragraph: int   # index of the block it stands in
 
-    @property
+    @cached_property
     def norm(self) -> str:
         return normalise(self.text)
 
@@ -174,9 +177,17 @@ def text_blocks(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _dropped(tag) -> bool:
+    """Not the visible text of the main content (one pass in Python: CSS selectors are slow here)."""
+    return (tag.name in DROPPED_TAGS or tag.has_attr("hidden") or tag.get("aria-hidden") == "true"
+            or tag.get("role") in DROPPED_ROLES
+            or (tag.name == "header" and tag.parent is not None and tag.parent.name == "body"))
+
+
 def _main_content(soup: BeautifulSoup):
-    for tag in soup.select(DROPPED):
-        tag.decompose()
+    for tag in soup.find_all(_dropped):
+        if not tag.decomposed:
+            tag.decompose()
     return soup.find("main") or soup.find(attrs={"role": "main"}) or soup.find("article") or soup.body or soup
 
 
@@ -240,4 +251,7 @@ def read_page(path: str | Path, encoding: str | None = None) -> Page:
     if not units:
         where = "in its main content" if kind == "html" else "in it"
         raise PageError(f"{name}: no text {where} (an empty page?)")
+    if len(units) > MAX_UNITS:
+        raise PageError(f"{name}: {len(units)} headings and sentences, far more than a copy of the page "
+                        f"(at most {MAX_UNITS})")
     return Page(name, kind, used, units)
