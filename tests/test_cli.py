@@ -158,6 +158,12 @@ CASES = [
     ("load --endpoint {ox}/query --dist {dist} --user u", 2, STDERR, lines_of(r"--password-env")),
     ("load --endpoint ftp://127.0.0.1/x --dist {dist}", 2, STDERR, lines_of(r"not an http")),
     ("query {tmp}/service.rq --dist {dist} --allow-remote --format csv", 0, STDOUT, lines_of(r"^n\r?\n\d+\r?\n$")),
+    # source check: the page the dataset quotes, a reworded copy, every option
+    ("source check {page} --dist {dist}", 0, STDOUT, lines_of(r"^\d+ unchanged, 0 moved, 0 changed, 0 gone; ")),
+    ("source check {reworded} --dist {dist} --format table --lang nl", 1, STDOUT,
+     lines_of(r"^gewijzigd: passage:om-taak .*\n(.|\n)*^  verschil: .*\{\+ leidt de\+\}")),
+    ("source check {page} --sources {repo} --format json --lang en --encoding utf-8", 0, STDOUT, json_doc),
+    ("source check {tmp}/none.txt", 2, STDERR, lines_of(r"^nlsc source: .*none\.txt: cannot read")),
 ]
 
 #: with --debug, an error shows its traceback (one case per subcommand)
@@ -170,6 +176,7 @@ DEBUG_CASES = [
     ("site --debug --dist {tmp} --source-root {broken}", 2),
     ("serve --debug --dist {tmp}/none --port {port}", 2),
     ("load --debug --endpoint {nowhere}/query --dist {dist}", 2),
+    ("source check --debug {tmp}/none.txt", 2),
 ]
 
 #: `nlsc serve` runs until stopped: test_serve starts it with each of these and stops it
@@ -201,8 +208,12 @@ def inputs(dist, tmp_path_factory) -> dict[str, str]:
     assert AIVD_ALT_EN in nt
     less = base / "less.nt"
     less.write_text("\n".join(line for line in nt if line != AIVD_ALT_EN) + "\n", encoding="utf-8")
+    page = REPO / "data" / "source" / "samenwerking-nationaal.txt"
+    reworded = base / "reworded.txt"
+    reworded.write_text(page.read_text("utf-8").replace("(OM) geeft leiding aan", "(OM) leidt de", 1), encoding="utf-8")
     return {"dist": str(dist), "repo": str(REPO), "mini": str(MINI), "broken": str(broken),
-            "tampered": str(tampered), "less": str(less), "nowhere": f"http://127.0.0.1:{free_port()}"}
+            "tampered": str(tampered), "less": str(less), "nowhere": f"http://127.0.0.1:{free_port()}",
+            "page": str(page), "reworded": str(reworded)}
 
 
 def _argv(template: str, values: dict[str, str]) -> list[str]:
@@ -301,7 +312,7 @@ def _help_options(command: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]
 
     text = io.StringIO()
     with contextlib.redirect_stdout(text), pytest.raises(SystemExit):
-        parser().parse_args([command, "--help"])
+        parser().parse_args([*command.split(), "--help"])
     found = []
     for line in text.getvalue().splitlines():
         m = re.match(r"^  (-\S.*?)(?:\s{2,}|$)", line)
@@ -312,13 +323,15 @@ def _help_options(command: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]
     return [(spellings, choices) for spellings, choices in found if "--help" not in spellings]
 
 
-@pytest.mark.parametrize("command", ["build", "validate", "query", "verify", "diff", "serve", "load", "site"])
+@pytest.mark.parametrize("command", ["build", "validate", "query", "verify", "diff", "serve", "load", "site",
+                                     "source", "source check"])
 def test_every_option_is_exercised(command):
     """Each option of the subcommand's --help appears in one of the cases above."""
     from nlsc.cli import SUBCOMMANDS
 
-    assert command in SUBCOMMANDS
-    used = [c[0] for c in CASES + DEBUG_CASES if c[0].split()[0] == command]
+    words = command.split()
+    assert words[0] in SUBCOMMANDS
+    used = [c[0] for c in CASES + DEBUG_CASES if [w for w in c[0].split() if w != "--debug"][:len(words)] == words]
     used += SERVE_OPTIONS if command == "serve" else []
     words = {word for template in used for word in template.split()}
     pairs = {pair for template in used for pair in zip(template.split(), template.split()[1:])}

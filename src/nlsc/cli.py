@@ -34,6 +34,7 @@ SUBCOMMANDS = {
     "serve": "nlsc.serve",
     "load": "nlsc.store_load",
     "site": "nlsc.site.cli",
+    "source": "nlsc.source.cli",
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
