@@ -377,11 +377,14 @@ CONTEXT = {
     "serve": {"--dist": "{dir}"},
     "load": {"--endpoint": "http://127.0.0.1:9/sparql", "--dist": "{dir}"},
     "site": {"--dist": "{dir}", "--source-root": "{dir}"},
+    "source": {"": "{file}", "--dist": "{dir}"},
 }
-POSITIONALS = {"query": [""], "diff": ["", " "]}
+POSITIONALS = {"query": [""], "diff": ["", " "], "source": [""]}
+#: the words that name a command with subcommands of its own
+WORDS = {"source": ["source", "check"]}
 
 
-def _valued_options(command: str) -> list[str]:
+def _valued_options(command: list[str]) -> list[str]:
     """The options of `nlsc COMMAND --help` that take a value (first spelling)."""
     import contextlib
     import io
@@ -392,7 +395,7 @@ def _valued_options(command: str) -> list[str]:
 
     text = io.StringIO()
     with contextlib.redirect_stdout(text), pytest.raises(SystemExit):
-        parser().parse_args([command, "--help"])
+        parser().parse_args([*command, "--help"])
     found = []
     for line in text.getvalue().splitlines():
         m = re.match(r"^  (--[a-z][\w-]*) (\S+)", line)  # `--dist DIR`, `--format {a,b}`
@@ -441,12 +444,13 @@ def test_hostile_option_values_get_one_clear_line(tmp_path, monkeypatch):
     tally: Counter = Counter()
     bad, slowest = [], 0.0
     for command in SUBCOMMANDS:
-        targets = POSITIONALS.get(command, []) + _valued_options(command)
+        words = WORDS.get(command, [command])
+        targets = POSITIONALS.get(command, []) + _valued_options(words)
         assert targets, command
         for target in targets:
             for value in HOSTILE:
                 options = {**CONTEXT[command], target: value}
-                argv = [command]
+                argv = list(words)
                 for key, val in options.items():
                     shown = None if val is None else val.format(**fill)
                     argv += ([key] if key.strip() else []) + ([shown] if shown is not None else [])

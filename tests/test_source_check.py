@@ -232,6 +232,15 @@ def test_unusable_input(capsys, dist, copies, name, message):
     assert err == f"nlsc source: {copies / name}: {message}\n"
 
 
-def test_unknown_encoding_name(capsys, dist, copies):
-    code, _, err = check(capsys, dist, copies / "page.html", "--encoding", "no-such-codec")
-    assert code == 2 and "unknown encoding 'no-such-codec'" in err
+@pytest.mark.parametrize("name", ["no-such-codec", "zlib"])  # zlib: a codec, but no text encoding
+def test_unknown_encoding_name(capsys, dist, copies, name):
+    with pytest.raises(SystemExit) as stop:
+        main(["source", "check", str(copies / "page.html"), "--dist", str(dist), "--encoding", name])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and f"argument --encoding: '{name}' is not a known text encoding" in err
+
+
+def test_a_device_is_refused_not_read(capsys, dist):
+    code, out, err = check(capsys, dist, "/dev/zero")  # read whole, it once filled the memory
+    assert (code, out) == (2, "")
+    assert err == "nlsc source: /dev/zero: not a regular file (a device, FIFO or socket), not a saved page\n"

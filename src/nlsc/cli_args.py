@@ -9,6 +9,7 @@ server on which every request failed), folders must be folders.
 from __future__ import annotations
 
 import argparse
+import codecs
 import math
 import os
 from pathlib import Path
@@ -86,3 +87,12 @@ seconds = number(0.001, 86_400, what="a number of seconds")
 port = number(1, 65_535, integer=True, what="a TCP port number")
 result_bytes = number(1, 1 << 40, integer=True, what="a number of bytes")
 memory_mb = number(16, 1 << 22, integer=True, zero=True, what="a number of megabytes")
+
+
+def encoding(text: str) -> str:
+    """A text encoding Python knows (`utf-8`, `windows-1252`, ...; not a bytes codec such as zlib)."""
+    try:
+        "".encode(text)  # LookupError for an unknown name and for a codec that is no text encoding
+        return codecs.lookup(text).name
+    except (LookupError, UnicodeError, ValueError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a known text encoding (e.g. utf-8, windows-1252)") from None

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import cli_args
 from ..errors import NlscError
 
 HELP = ("compare the dataset's passages with a new copy of the source page "
@@ -30,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="table: one row per passage, then the details; json: one object (default table)")
     check.add_argument("--lang", choices=("nl", "en"), default="en",
                        help="language of the table's words and of the labels (default en)")
-    check.add_argument("--encoding", metavar="NAME",
+    check.add_argument("--encoding", metavar="NAME", type=cli_args.encoding,
                        help="read the page in this encoding (default: its byte-order mark, "
                             "its declared charset, else UTF-8)")
     check.add_argument("--dist", metavar="DIR",

@@ -241,9 +241,12 @@ def read_page(path: str | Path, encoding: str | None = None) -> Page:
     """The headings and sentences of a saved copy of the page, or PageError (exit 2)."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise PageError(f"{name}: a folder, not a saved page") from None
+        if Path(path).is_dir():
+            raise PageError(f"{name}: a folder, not a saved page")
+        if Path(path).exists() and not Path(path).is_file():  # /dev/zero would be read until memory runs out
+            raise PageError(f"{name}: not a regular file (a device, FIFO or socket), not a saved page")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # decode() refuses a larger file by its length
     except OSError as exc:
         raise PageError(f"{name}: cannot read: {exc.strerror or exc}") from None
     text, kind, used = decode(data, name, encoding)
