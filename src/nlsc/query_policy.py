@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from pyparsing import ParseBaseException
+from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -66,7 +66,7 @@ def remote_operations(tree) -> list[str]:
                 target = node.get("term") if node.name == "ServiceGraphPattern" else node.get("iri")
                 found.append(f"{REMOTE[node.name]} {target.n3() if hasattr(target, 'n3') else target}")
             stack.extend(node.values())
-        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+        elif isinstance(node, (list, tuple, ParseResults)):
             stack.extend(node)
     return found
 
