@@ -33,7 +33,7 @@ build: $(STAMP)
 	$(VENV)/bin/nlsc build
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -n auto
+	$(VENV)/bin/python -m pytest -n auto --dist loadgroup
 
 # The figures quoted in README.md and docs/*.md, rewritten from the fresh build.
 numbers: build

@@ -39,7 +39,6 @@ from nlsc.load import load  # noqa: E402
 from nlsc.namespaces import CV, ORG  # noqa: E402
 from rdflib.namespace import RDF  # noqa: E402
 from nlsc.paths import layout  # noqa: E402
-from nlsc.site import build_site  # noqa: E402
 from nlsc.site.model import Names, asserted_union, doc_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -209,13 +208,9 @@ class Browser:
 # -- fixtures ----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    from nlsc.pipeline import build
-
-    dist = tmp_path_factory.mktemp("browser") / "dist"
-    build(layout(), dist, quiet=True)
-    if not (dist / "site" / "index.html").is_file():
-        build_site(load(layout()).dataset, dist)
+def site(dist) -> Path:
+    """The site of the session's build (conftest.dist): the pages are only read."""
+    assert (dist / "site" / "index.html").is_file()
     return dist / "site"
 
 

@@ -226,8 +226,10 @@ def asserted_nq(dist, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def comunica():
-    """A callable running one query file with Comunica, or a skip (a failure in CI)."""
+def comunica(asserted_nq, tmp_path_factory):
+    """A callable giving one query file's Comunica result, or a skip (a failure in CI).
+    Every query and check is answered by one Comunica process (node and the engine start
+    once); the tests that use it share one xdist group, so that happens once per run."""
     node = shutil.which("node")
     need_tool(node is not None, "node")
     need_tool((JS_DIR / "node_modules" / "@comunica" / "query-sparql-file").is_dir(),
@@ -235,14 +237,20 @@ def comunica():
     script = JS_DIR / "comunica-check.mjs"
     if not script.is_file():  # NLSC_JS_DIR points at another install: use our script there
         shutil.copy(REPO / "tools" / "js" / "comunica-check.mjs", script)
+    batch = tmp_path_factory.mktemp("comunica-batch") / "queries.json"
+    batch.write_text(json.dumps([str(p) for p in QUERY_FILES + CHECK_FILES]), encoding="utf-8")
+    proc = subprocess.run([node, str(script), "--batch", str(batch), str(asserted_nq)], capture_output=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    answers = json.loads(proc.stdout)
 
     def run(query_path: Path, data: Path):
-        proc = subprocess.run([node, str(script), str(query_path), str(data)], capture_output=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
-        text = query_path.read_text(encoding="utf-8")
-        if nq.query_kind(text) in ("CONSTRUCT", "DESCRIBE"):
-            return to_rdflib_graph(proc.stdout)
-        return from_json(proc.stdout)
+        assert data == asserted_nq, "the batch ran on the asserted graphs only"
+        answer = answers[str(query_path)]
+        assert "error" not in answer, f"comunica: {answer.get('error')}"
+        out = answer["result"].encode("utf-8")
+        if nq.query_kind(query_path.read_text(encoding="utf-8")) in ("CONSTRUCT", "DESCRIBE"):
+            return to_rdflib_graph(out)
+        return from_json(out)
 
     return run
 
@@ -307,6 +315,7 @@ def test_rdflib(path, rdflib_dataset):
     assert_same(from_rdflib(rdflib_dataset.query(text)), expected_for(path), text, "rdflib")
 
 
+@pytest.mark.xdist_group("comunica")
 @pytest.mark.parametrize("path", QUERY_FILES, ids=ids(QUERY_FILES))
 def test_comunica(path, comunica, asserted_nq):
     text = path.read_text(encoding="utf-8")
@@ -341,6 +350,7 @@ def test_check_passes(path, ox_store, rdflib_dataset):
     assert rows == [], f"{path.name} (rdflib): {rows}"
 
 
+@pytest.mark.xdist_group("comunica")
 @pytest.mark.parametrize("path", CHECK_FILES, ids=ids(CHECK_FILES))
 def test_check_passes_on_comunica(path, comunica, asserted_nq):
     assert comunica(path, asserted_nq).rows == []

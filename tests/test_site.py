@@ -25,21 +25,6 @@ from nlsc.site.model import asserted_union, doc_path  # noqa: E402
 BASE = "https://w3id.org/nlsc/"
 
 
-def _build(dist: Path):
-    """A full build into `dist` (distributions, then the site), as `nlsc build` does."""
-    from nlsc.pipeline import build
-
-    build(layout(), dist, quiet=True)
-    if not (dist / "site" / "index.html").is_file():  # the build does not call build_site (yet)
-        build_site(load(layout()).dataset, dist)
-    return dist
-
-
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("dist") / "dist")
-
-
 @pytest.fixture(scope="module")
 def site(dist) -> Path:
     return dist / "site"
