@@ -1,4 +1,4 @@
-"""Command line: `nlsc build`, plus any subcommand module that is present.
+"""Command line: `nlsc build`, `nlsc query` and the other subcommands.
 
 A subcommand is a module exposing
 
@@ -6,8 +6,8 @@ A subcommand is a module exposing
     add_arguments(parser: ArgumentParser)      # its options
     run(args: Namespace) -> int                # its exit code
 
-listed in SUBCOMMANDS below; a module that is missing (or lacks `run`) is
-simply not offered. Exit codes: 0 ok, 1 validation failure (for diff: the
+listed in SUBCOMMANDS below (each is imported: a missing one is a bug, not a
+command quietly left out). Exit codes: 0 ok, 1 validation failure (for diff: the
 builds differ; for verify and load: a mismatch), 2 unusable input, 3 an
 internal error (a bug: one line without --debug, the traceback with it).
 """
@@ -40,18 +40,8 @@ SUBCOMMANDS = {
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-def _available() -> dict[str, ModuleType]:
-    found = {}
-    for name, module_name in SUBCOMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        if callable(getattr(module, "run", None)) and callable(getattr(module, "add_arguments", None)):
-            found[name] = module
-    return found
+def _modules() -> dict[str, ModuleType]:
+    return {name: importlib.import_module(module_name) for name, module_name in SUBCOMMANDS.items()}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,8 +58,8 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"nlsc {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in _available().items():
-        sp = sub.add_parser(name, help=getattr(module, "HELP", None), description=getattr(module, "HELP", None))
+    for name, module in _modules().items():
+        sp = sub.add_parser(name, help=module.HELP, description=module.HELP)
         sp.add_argument("--debug", action="store_true", help="show a traceback on errors")
         module.add_arguments(sp)
         sp.set_defaults(_run=module.run)

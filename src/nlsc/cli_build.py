@@ -8,7 +8,7 @@ from .cli_args import existing_dir, output_dir
 from .paths import dist_dir, layout
 from .pipeline import build
 
-HELP = "build all distributions into dist/ (load, check, reason, validate, serialise, describe, publish)"
+HELP = "build all distributions and the website into dist/ (load, check, reason, validate, serialise, tables, describe, site, publish)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
