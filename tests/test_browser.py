@@ -58,8 +58,8 @@ PAGE_TYPES = {
     "diagram": "diagram.html",
     "query": "queries/recipients-by-instrument.html",
 }
-#: a phone (in the 360-400 px the site must fit) and a desktop
-WIDTHS = ((375, True), (1400, False))
+#: phones (both ends of the 360-400 px the site must fit, and 375) and a desktop
+WIDTHS = ((360, True), (375, True), (400, True), (1400, False))
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--hide-scrollbars",
                   "--disable-extensions", "--disable-sync", "--mute-audio", "--remote-allow-origins=*"]
