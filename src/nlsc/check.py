@@ -38,7 +38,6 @@ from .admit import read_source
 from .errors import NlscError, SourceError
 from .namespaces import ASSERTED_GRAPHS, CV, GRAPH_CONTEXT, GRAPH_ONTOLOGY, ID, NLSC, OA
 
-SOURCE_TEXT = Path("data") / "source" / "samenwerking-nationaal.txt"
 #: the columns of the reference table the check reads
 REFERENCE_COLUMNS = ("scheme", "value")
 
@@ -376,19 +375,20 @@ class _Checker:
 
     # 4. quotes
     def quotes(self) -> None:
-        path = Path(self.lay.root) / SOURCE_TEXT
+        path = self.lay.page_text
+        text_file = self.lay.relative(path)
         quotes = [(g, files, s, o) for _, g, files in self.graphs() for s, o in g.subject_objects(OA.exact)]
         if not quotes:
             return
         try:
-            data = read_source(path, self.lay.root, SOURCE_TEXT.as_posix(), turtle=False)
+            data = read_source(path, self.lay.root, text_file, turtle=False)
             page = data.decode("utf-8")
         except SourceError as exc:
-            self.add((SOURCE_TEXT.as_posix(), 0), "quote not in source", f"cannot read the source text: {exc.message}")
+            self.add((text_file, 0), "quote not in source", f"cannot read the source text: {exc.message}")
             return
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            self.add((SOURCE_TEXT.as_posix(), line), "quote not in source",
+            self.add((text_file, line), "quote not in source",
                      f"the source text is not valid UTF-8 (byte {exc.start}); quotes cannot be checked")
             return
         for g, files, s, o in sorted(quotes, key=lambda q: (str(q[2]), str(q[3]))):
@@ -396,7 +396,7 @@ class _Checker:
                 where = self.locator.triple(s, o, files, hints=("oa:exact", "exact"))
                 shown = str(o) if len(str(o)) <= 70 else str(o)[:67] + "..."
                 self.add(where, "quote not in source",
-                         f"the oa:exact of {_short_id(str(s))} is not verbatim in {SOURCE_TEXT.as_posix()}: \"{shown}\"", files)
+                         f"the oa:exact of {_short_id(str(s))} is not verbatim in {text_file}: \"{shown}\"", files)
 
     # 5. identifiers against the reference table
     def identifiers(self) -> None:

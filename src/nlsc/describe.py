@@ -18,7 +18,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from .namespaces import BASE, ID, ONTOLOGY_IRI, bind_prefixes
-from .serialise import DISTRIBUTIONS
 
 DOWNLOAD = BASE + "dist/"
 EU = "http://publications.europa.eu/resource/authority/"
@@ -110,10 +109,10 @@ def _distributions(written: dict[str, Path], catalogue: dict) -> list[dict]:
 
 
 def describe(union: Graph, ontology: Graph, written: dict[str, Path], version: str, root: Path | None,
-             catalogue: dict | None = None) -> Graph:
+             catalogue: dict) -> Graph:
     """templates/dataset.ttl.j2 filled in with the numbers of `union` and the `written` files;
     `catalogue`: name -> (media type, EU file-type code, title) of the files that are
-    distributions (default serialise.DISTRIBUTIONS)."""
+    distributions (serialise.DISTRIBUTIONS and the tables')."""
     issued = _first(ontology, ONTOLOGY_IRI, DCTERMS.issued)
     if issued is None and (fallback := _changelog_date(root, version)):
         issued = Literal(fallback, datatype=XSD.date)
@@ -123,6 +122,6 @@ def describe(union: Graph, ontology: Graph, written: dict[str, Path], version: s
     text = env.get_template("dataset.ttl.j2").render(
         version=Literal(version), issued=issued, modified=modified,
         statistics={k: Literal(v, datatype=XSD.integer) for k, v in statistics(union).items()},
-        vocabularies=_vocabularies(union), linksets=_linksets(union), distributions=_distributions(written, DISTRIBUTIONS if catalogue is None else catalogue))
+        vocabularies=_vocabularies(union), linksets=_linksets(union), distributions=_distributions(written, catalogue))
     g = bind_prefixes(Graph())
     return g.parse(data=text, format="turtle")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import _REPO_ROOT, files
+from .errors import NlscError
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class SourceLayout:
         return self.root / "data" / "reference" / "identifiers.csv"
 
     @property
+    def page_text(self) -> Path:
+        """The text of the source page, which every oa:exact quotes (data/source/README.md)."""
+        return self.root / "data" / "source" / "samenwerking-nationaal.txt"
+
+    @property
     def shapes(self) -> Path:
         return self.root / "shapes"
 
@@ -49,8 +55,6 @@ class SourceLayout:
 def _given(explicit: str | os.PathLike) -> Path:
     """An explicit path; an empty one (which would mean the current folder) is refused."""
     if not str(explicit):
-        from .errors import NlscError
-
         raise NlscError("an empty path was given for a folder")
     return Path(explicit).resolve()
 

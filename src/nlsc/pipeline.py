@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, SH
 
@@ -117,10 +118,11 @@ def serialise(src: Sources, union: Graph, report: Graph | None, staged: Path) ->
     return written
 
 
-def tables(lay: SourceLayout, staged: Path) -> tuple[dict, dict]:
-    """The CSV tables of queries/tables/ and their datapackage.json, from the store of the
-    nlsc.trig just written (nlsc.tables)."""
-    return write_tables(lay.queries, lay.root, store_from_dist(staged), staged, __version__)
+def tables(lay: SourceLayout, staged: Path) -> tuple[dict, dict, ox.Store]:
+    """The CSV tables of queries/tables/ and their datapackage.json (nlsc.tables), from the
+    store of the nlsc.trig just written; that store too, which the site's query pages reuse."""
+    store = store_from_dist(staged)
+    return (*write_tables(lay.queries, lay.root, store, staged, __version__), store)
 
 
 def describe_build(src: Sources, lay: SourceLayout, union: Graph, written: dict, catalogue: dict, counts: dict,
@@ -169,10 +171,10 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     staged = staging_dir(dist)
     try:
         written = stages.run("serialise", serialise, src, union, report, staged)
-        in_tables, table_kinds = stages.run("tables", tables, lay, staged)
+        in_tables, table_kinds, store = stages.run("tables", tables, lay, staged)
         stages.run("describe", describe_build, src, lay, union, {**written, **in_tables},
                    {**DISTRIBUTIONS, **table_kinds}, counts, staged)
-        stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union)
+        stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union, store=store)
         stages.run("publish", swap, staged, dist)
     except BaseException:  # Ctrl-C too: no staging folder is left beside dist/
         discard(staged)

@@ -164,18 +164,9 @@ def _load_quads(store: ox.Store, path: Path) -> None:
     store.bulk_load(path=str(path), format=fmt)
 
 
-def store_file(dist: Path) -> Path | None:
-    """dist/nlsc.trig, else dist/nlsc.nq, else None."""
-    for name in ("nlsc.trig", "nlsc.nq"):
-        path = Path(dist) / name
-        if path.is_file():
-            return path
-    return None
-
-
 def store_from_dist(dist: Path) -> ox.Store | None:
     """A store with the named graphs of dist/nlsc.trig (or nlsc.nq), or None if absent."""
-    path = store_file(dist)
+    path = next((p for p in (Path(dist) / "nlsc.trig", Path(dist) / "nlsc.nq") if p.is_file()), None)
     if path is None:
         return None
     store = ox.Store()
@@ -199,17 +190,20 @@ def store_from_sources(root: Path | None = None) -> ox.Store:
 
 
 def open_store(dist: Path | None = None, sources: Path | None = None) -> ox.Store:
-    """dist/ if it holds nlsc.trig or nlsc.nq, else the sources."""
-    if sources is None:
+    """An explicit `dist` folder's nlsc.trig (or nlsc.nq), else the `sources`; with neither
+    given, dist/ of the checkout when built, else the sources. An explicit `dist` holding
+    neither file, with no `sources` to fall back on, is a QueryError: answering from the
+    sources instead would be silent."""
+    if dist is None and sources is None:
         from .paths import dist_dir
 
-        store = store_from_dist(Path(dist) if dist else dist_dir())
-        if store is not None:
-            return store
-    elif dist is not None:
-        store = store_from_dist(Path(dist))
-        if store is not None:
-            return store
+        dist_default = store_from_dist(dist_dir())
+        return dist_default if dist_default is not None else store_from_sources()
+    store = store_from_dist(Path(dist)) if dist is not None else None
+    if store is not None:
+        return store
+    if sources is None:
+        raise QueryError(f"--dist {dist}: no nlsc.trig or nlsc.nq there (build first, or use --sources DIR)")
     return store_from_sources(sources)
 
 
@@ -367,8 +361,6 @@ def run(args: argparse.Namespace) -> int:
     text = read_query(path)
     if args.lang and not has_lang_parameter(text):
         print(f"nlsc query: note: {path.name} has no VALUES ?lang clause; --lang ignored", file=sys.stderr)
-    if args.dist and store_file(Path(args.dist)) is None and not args.sources:
-        raise QueryError(f"--dist {args.dist}: no nlsc.trig or nlsc.nq there (build first, or use --sources DIR)")
     store = open_store(Path(args.dist) if args.dist else None, Path(args.sources) if args.sources else None)
     try:  # pyoxigraph fetches a SERVICE (with --allow-remote) while the answer is read
         answer = render(run_query(text, store, lang=args.lang, allow_remote=args.allow_remote), args.format)

@@ -87,12 +87,13 @@ def _parse(paths: Iterable[Path], into: Graph | None = None) -> Graph:
         except SourceError as exc:
             raise UnusableInput(str(exc)) from exc
         try:
-            g.parse(data=data, format="turtle", publicID=p.resolve().as_uri())
+            part = Graph().parse(data=data, format="turtle", publicID=p.resolve().as_uri())
         except Exception as exc:  # rdflib raises several exception types
             raise UnusableInput(f"{p}: {' '.join(str(exc).split())}") from exc
-        cyclic = cyclic_list(g)
+        cyclic = cyclic_list(part)
         if cyclic is not None:  # the engines fail on it with a ValueError naming only a blank node
             raise UnusableInput(f"{p}: an RDF list whose rdf:rest leads back to itself (at {cyclic.n3()})")
+        g += part
     return g
 
 

@@ -42,7 +42,7 @@ from .search import search_index
 from .pages import LANGS, PageBuilder
 from .queries import open_store, page_path, tables, write_query_pages
 
-__all__ = ["build_site", "start_site", "finish_site", "SiteResult"]
+__all__ = ["build_site", "SiteResult"]
 
 SITE = "site"
 RDF_FORMATS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
@@ -185,36 +185,22 @@ def downloads(dist_dir: Path, described: Graph) -> list[dict]:
 # -- the build ---------------------------------------------------------------
 
 def build_site(dataset, dist_dir, *, source_root: Path | str | None = None, base_path: str = "/",
-               union: Graph | None = None) -> SiteResult:
+               union: Graph | None = None, store=None) -> SiteResult:
     """Write the site into `dist_dir`/site from `dataset` (an rdflib Dataset with the
     nlsc named graphs, or a plain Graph) and the files already in `dist_dir`.
-    `union`: ontology + data + context, when the caller has it already."""
-    return finish_site(start_site(dataset, dist_dir, source_root=source_root, base_path=base_path, union=union))
-
-
-def start_site(dataset, dist_dir, *, source_root: Path | str | None = None, base_path: str = "/",
-               union: Graph | None = None) -> "_Site":
-    """The part of the site that depends on the graphs alone: the resource pages, the
-    ontology documentation, the queries and the static files. The build runs it while
-    validation is still running (nlsc.pipeline); finish_site adds what depends on the
-    other files of dist/."""
-    site = _Site(dataset, Path(dist_dir), source_root=source_root, base_path=base_path, union=union)
+    `union`: ontology + data + context, and `store`: the pyoxigraph store of
+    dist_dir/nlsc.trig that the query pages run on, when the caller has them already."""
+    site = _Site(dataset, Path(dist_dir), source_root=source_root, base_path=base_path, union=union, store=store)
     site.write_graph_pages()
-    return site
-
-
-def finish_site(site: "_Site") -> SiteResult:
-    """The downloads (with their sizes and checksums), the list of all resources, the
-    diagram, the index page and the content-negotiation rules."""
     return site.finish()
 
 
 class _Site:
-    """One site build in two steps: write_graph_pages (from the graphs) and finish
-    (from the files of dist/ as well)."""
+    """One site build: write_graph_pages (from the graphs), then finish (the pages that
+    also read the other files of dist/: downloads, index, query answers)."""
 
-    def __init__(self, dataset, dist_dir: Path, *, source_root, base_path: str, union: Graph | None):
-        self.dist_dir, self.base_path = dist_dir, base_path
+    def __init__(self, dataset, dist_dir: Path, *, source_root, base_path: str, union: Graph | None, store):
+        self.dist_dir, self.base_path, self.store = dist_dir, base_path, store
         self.out = out = dist_dir / SITE
         if out.exists():
             shutil.rmtree(out)
@@ -275,7 +261,8 @@ class _Site:
 
         # a page per bundled query, with its answer
         self.result.pages.extend(write_query_pages(
-            self.queries, open_store(self.dist_dir, union), env.get_template("query.html.j2"),
+            self.queries, self.store if self.store is not None else open_store(self.dist_dir, union),
+            env.get_template("query.html.j2"),
             lambda path, text: _write(out / path, text), _site_links))
 
         # the list of all resources

@@ -16,8 +16,6 @@ from ..query import open_store, run_query, short
 from .align import Passage
 from .page import Page, PageError, normalise, read_page
 
-QUOTED_PAGE = Path("data") / "source" / "samenwerking-nationaal.txt"
-
 _PREFIXES = """PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX nlsc: <https://w3id.org/nlsc/def#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -65,9 +63,9 @@ def _old_positions(page: Page | None) -> dict[tuple[str, str], int]:
 
 def quoted_page(sources: Path | None) -> Page | None:
     """The page as the dataset quotes it, or None when the sources do not hold it."""
-    from ..paths import source_root
+    from ..paths import layout
 
-    path = source_root(sources) / QUOTED_PAGE
+    path = layout(sources).page_text
     try:
         return read_page(path)
     except PageError:
