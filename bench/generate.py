@@ -59,7 +59,8 @@ OA_EXACT = URIRef("http://www.w3.org/ns/oa#exact")
 NLSC_OIN = URIRef(NLSC + "oin")
 #: kinds of .../id/{kind}/ that are shared between copies, not replicated
 SHARED_KINDS = {"bron", "begrippenkader", "instrument", "sector", "dreiging", "afnemerscategorie",
-                "rol", "thema", "verstrekkingswijze", "ledencategorie"}
+                "rol", "thema", "verstrekkingswijze", "ledencategorie", "maatregel", "niveau",
+                "subjectcategorie"}
 #: data files (relative to data/) written once, with copy 0's terms
 SHARED_FILES = ("vocabularies/", "source/page.ttl")
 IDENTIFIER_PROPERTIES = (SDO.sameAs, RDFS.seeAlso, SKOS.closeMatch, NLSC_OIN, SDO.legislationIdentifier, FOAF.homepage)
