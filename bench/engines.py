@@ -24,9 +24,9 @@ from pathlib import Path
 def _graphs(root: Path, without: set[str]):
     from rdflib import Graph
 
-    from nlsc.load import load
+    from nlsc.build.sources import load
     from nlsc.paths import layout
-    from nlsc.validate import split_graphs
+    from nlsc.build.validate import split_graphs
 
     data, ontology = split_graphs(load(layout(root)).dataset)
     shapes = Graph()

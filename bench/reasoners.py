@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 def via_reasonable(asserted: Graph) -> set:
     import reasonable
 
-    from nlsc.reason import useful
+    from nlsc.build.reason import useful
 
     engine = reasonable.PyReasoner()
     engine.from_graph(asserted)
@@ -42,7 +42,7 @@ def via_reasonable(asserted: Graph) -> set:
 
 
 def engines() -> dict:
-    from nlsc.reason import infer
+    from nlsc.build.reason import infer
 
     return {"sparq": lambda g: set(infer(g)), "owlrl": lambda g: set(infer(g, engine="owlrl")),
             "reasonable": via_reasonable}
@@ -56,7 +56,7 @@ def main() -> None:
     args = ap.parse_args()
     if (args.source_root / "shared").is_dir():
         os.environ["NLSC_SHARED"] = str(args.source_root / "shared")
-    from nlsc.load import load
+    from nlsc.build.sources import load
     from nlsc.paths import layout
 
     union = load(layout(args.source_root)).union()

@@ -82,7 +82,7 @@ def stage_worker(root: str, dist: str) -> int:
     """nlsc.pipeline.build of this checkout; print its own stage timings as one JSON line."""
     sys.path.insert(0, str(REPO / "src"))
     t0 = time.perf_counter()
-    import nlsc.pipeline as pl
+    import nlsc.build.pipeline as pl
     from nlsc.paths import layout
 
     t_import = time.perf_counter() - t0

@@ -56,7 +56,7 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> sub
 def dist(tmp_path_factory) -> Path:
     """dist/ built once from the repository's sources."""
     from nlsc.paths import layout
-    from nlsc.pipeline import build
+    from nlsc.build.pipeline import build
 
     out = tmp_path_factory.mktemp("build") / "dist"
     build(layout(REPO), out, quiet=True)
@@ -99,7 +99,7 @@ def synthetic_union(target: Path, scale: int, seed: int):
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     gen.generate(REPO, target, scale, seed=seed, quiet=True)
-    from nlsc.load import load
+    from nlsc.build.sources import load
     from nlsc.paths import layout
 
     return load(layout(target)).union()

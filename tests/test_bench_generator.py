@@ -68,21 +68,21 @@ def test_x2_grows_and_keeps_shared_parts(tmp_path):
 
 
 def test_x1_passes_check_and_shapes(generated):
-    from nlsc.load import load
+    from nlsc.build.sources import load
     from nlsc.paths import layout
 
     root, _ = generated
     lay = layout(root)
     src = load(lay)
     try:
-        from nlsc.check import problems
+        from nlsc.build.check import problems
     except ImportError:  # pragma: no cover - before the check stage existed
         problems = None
     if problems is not None:
         assert problems(src, lay, quiet=True) == []
     if not (root / "shapes").is_dir():
         pytest.skip("no shapes/ yet")
-    from nlsc import validate as V
+    from nlsc.build import validate as V
 
     result = V.validate(src.dataset, shapes=V.load_shapes(lay.shapes))
     assert result.conforms, result.report_text

@@ -35,7 +35,7 @@ import pytest
 
 pytest.importorskip("jinja2")
 
-from nlsc.load import load  # noqa: E402
+from nlsc.build.sources import load  # noqa: E402
 from nlsc.namespaces import CV, ORG  # noqa: E402
 from rdflib.namespace import RDF  # noqa: E402
 from nlsc.paths import layout  # noqa: E402

@@ -92,7 +92,7 @@ def test_builds_are_byte_identical(dist, tmp_path):
 def test_the_pipeline_times_its_stages_and_writes_the_same_bytes(dist, tmp_path):
     """A build in this process: its stage timings, and the same bytes as the session's dist/."""
     from nlsc.paths import layout
-    from nlsc.pipeline import build
+    from nlsc.build.pipeline import build
 
     result = build(layout(REPO), tmp_path / "dist", quiet=True)
     # the pipeline times its own stages, in the order they ran
@@ -138,7 +138,7 @@ def test_violation_fails_the_build_and_keeps_dist(tmp_path):
 def test_violation_raises_in_process(tmp_path):
     from nlsc.errors import ValidationFailure
     from nlsc.paths import layout
-    from nlsc.pipeline import build
+    from nlsc.build.pipeline import build
 
     root, dist = _with_violation(tmp_path), tmp_path / "dist"
     with pytest.raises(ValidationFailure, match="LabelShape_prefLabel_uniqueLang"):
@@ -188,9 +188,9 @@ def test_files_from_installed_wheel(tmp_path):
 
 def test_semantic_error_fails_the_build(tmp_path):
     """The semantic check's error names the file and line; dist/ is not touched."""
-    from nlsc.check import SemanticError
+    from nlsc.build.check import SemanticError
     from nlsc.paths import layout
-    from nlsc.pipeline import build
+    from nlsc.build.pipeline import build
 
     root = _sources_with(tmp_path, "data/organisations.ttl",
                          lambda text: text + "\norganisatie:aivd org:hasUnit eenheid:bestaat-niet .\n")
@@ -208,7 +208,7 @@ def test_check_query_row_fails_the_build(tmp_path):
     names the check and the resources; dist/ is not touched."""
     from nlsc.errors import ValidationFailure
     from nlsc.paths import layout
-    from nlsc.pipeline import build
+    from nlsc.build.pipeline import build
 
     root = _sources_with(tmp_path, "data/organisations.ttl",
                          lambda text: text + "\norganisatie:aivd org:hasUnit eenheid:id-belastingdienst .\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from nlsc.load import load
+from nlsc.build.sources import load
 from nlsc.namespaces import GRAPH_DATA, GRAPH_ONTOLOGY
 from nlsc.paths import layout
 

@@ -16,7 +16,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, VANN, XSD
 
-from nlsc.load import load
+from nlsc.build.sources import load
 from nlsc.namespaces import CV, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY, NLSC, OA
 from nlsc.paths import layout
 

@@ -106,7 +106,7 @@ def _relabelled(graph: Graph) -> Graph:
 def test_writers_ignore_blank_node_labels_and_order(source_graphs, writer):
     """The bytes depend on the graph alone: blank nodes are relabelled canonically
     and the triples sorted before pyoxigraph writes them."""
-    from nlsc import serialise
+    from nlsc.build import serialise
 
     union = source_graphs["union"]
     assert any(isinstance(t, BNode) for triple in union for t in triple)
@@ -131,7 +131,7 @@ def test_context_terms_are_full_iris(dist):
 
 
 def test_framed_view(dist):
-    from nlsc.jsonld import ORGANISATION_CLASSES
+    from nlsc.build.jsonld import ORGANISATION_CLASSES
 
     doc = json.loads((dist / "nlsc-framed.jsonld").read_text("utf-8"))
     assert isinstance(doc["@context"], dict), "the context is embedded"

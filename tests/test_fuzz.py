@@ -135,7 +135,7 @@ def run_case(pristine: Path, work: Path, m: dict) -> tuple[str, str]:
     """(outcome, detail) of one mutated build."""
     from nlsc.errors import NlscError, ValidationFailure
     from nlsc.paths import SourceLayout
-    from nlsc.pipeline import build
+    from nlsc.build.pipeline import build
     from nlsc.verify import verify
 
     if work.exists():

@@ -29,8 +29,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 from conftest import IN_CI, REPO, need_tool
-from nlsc.jsonld import ORGANISATION_CLASSES, PASSAGE_CLASSES
-from nlsc.serialise import GRAPHS_WITH_INFERRED
+from nlsc.build.jsonld import ORGANISATION_CLASSES, PASSAGE_CLASSES
+from nlsc.build.serialise import GRAPHS_WITH_INFERRED
 
 DATASET_FILES = ("nlsc.jsonld", "nlsc-framed.jsonld")
 READERS = ("rdflib", "pyld", "jsonld.js", "riot")

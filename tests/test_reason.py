@@ -11,7 +11,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from nlsc.errors import InconsistencyError
 from nlsc.namespaces import NLSC
-from nlsc.reason import infer
+from nlsc.build.reason import infer
 
 from conftest import MINI, synthetic_union
 

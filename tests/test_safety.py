@@ -63,7 +63,7 @@ def test_verify_fails_after_one_byte_changes(dist_copy, name):
 
 def test_verify_checks_the_void_counts_against_the_nquads(dist_copy):
     """A dataset missing one triple, with checksums made to match, still fails."""
-    from nlsc.publish import write_checksums
+    from nlsc.build.publish import write_checksums
     from nlsc.verify import verify
 
     nq = dist_copy / "nlsc.nq"
@@ -121,7 +121,7 @@ def test_offline_guard_lets_loopback_through():
 def test_jsonld_loader_refuses_every_document(url):
     from pyld import jsonld
 
-    from nlsc.jsonld import refuse_remote
+    from nlsc.build.jsonld import refuse_remote
 
     with pytest.raises(jsonld.JsonLdError):
         refuse_remote(url, {})
@@ -130,7 +130,7 @@ def test_jsonld_loader_refuses_every_document(url):
 def test_jsonld_compaction_with_a_remote_context_fails_without_fetching():
     from pyld import jsonld
 
-    from nlsc.jsonld import compact_nodes
+    from nlsc.build.jsonld import compact_nodes
 
     nodes = [{"@id": "https://w3id.org/nlsc/id/x", "https://schema.org/name": [{"@value": "x"}]}]
     with pytest.raises(jsonld.JsonLdError):
@@ -634,12 +634,12 @@ def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path):
     import fcntl
 
     from nlsc.paths import SourceLayout
-    from nlsc.pipeline import build
-    from nlsc.publish import staging_dir
+    from nlsc.build.pipeline import build
+    from nlsc.build.publish import staging_dir
 
     dist = tmp_path / "dist"
     killed = subprocess.run([sys.executable, "-c", "import os, sys; from pathlib import Path; "
-                             "from nlsc.publish import staging_dir; staging_dir(Path(sys.argv[1])); "
+                             "from nlsc.build.publish import staging_dir; staging_dir(Path(sys.argv[1])); "
                              "os.kill(os.getpid(), 9)", str(dist)], cwd=REPO, timeout=60)
     assert killed.returncode == -9
     stale = list(tmp_path.glob(".dist.tmp-*"))

@@ -99,8 +99,8 @@ def previous_dist(dist, tmp_path) -> Path:
 
 
 def test_the_real_sources_have_no_semantic_errors():
-    from nlsc.check import problems
-    from nlsc.load import load
+    from nlsc.build.check import problems
+    from nlsc.build.sources import load
     from nlsc.paths import layout
 
     lay = layout(REPO)
@@ -145,7 +145,7 @@ def test_debug_shows_the_traceback(tmp_path):
 
 
 def test_the_repository_holds_the_reference_table():
-    from nlsc.check import reference_table
+    from nlsc.build.check import reference_table
     from nlsc.paths import layout
 
     values, citations = reference_table(layout(REPO))
@@ -178,8 +178,8 @@ def test_an_unusable_reference_table_is_a_source_error(edit, message, line, tmp_
 
 
 def test_the_table_of_the_source_root_is_the_one_read(tmp_path):
-    from nlsc.check import problems
-    from nlsc.load import load
+    from nlsc.build.check import problems
+    from nlsc.build.sources import load
     from nlsc.paths import layout
 
     root = copy_sources(tmp_path / "src")

@@ -61,7 +61,7 @@ def graph_counts_in_nq(nq: Path) -> dict[str, int]:
 def mini_dist(tmp_path_factory) -> Path:
     """dist/ of the small fixture sources (fast to build)."""
     from nlsc.paths import layout
-    from nlsc.pipeline import build
+    from nlsc.build.pipeline import build
 
     out = tmp_path_factory.mktemp("serve") / "dist"
     build(layout(MINI), out, quiet=True)
@@ -383,7 +383,7 @@ def test_port_taken_is_refused(mini_dist):
 
 def test_stale_dist_is_refused(tmp_path):
     from nlsc.paths import layout
-    from nlsc.pipeline import build
+    from nlsc.build.pipeline import build
 
     src = tmp_path / "src"
     shutil.copytree(MINI, src)

@@ -29,9 +29,9 @@ import pytest
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from nlsc.check_queries import run_checks, store_of
+from nlsc.build.check_queries import run_checks, store_of
 from nlsc.namespaces import GRAPH_DATA, GRAPH_ONTOLOGY
-from nlsc.validate import (
+from nlsc.build.validate import (
     DEFAULT_ENGINE,
     load_shapes,
     load_sources,
@@ -148,7 +148,7 @@ def shacl_shacl():
     seconds on our shapes graph, pyshacl-turbo a tenth of one: both reject the shapes below)."""
     import importlib
 
-    from nlsc.validate import ENGINES
+    from nlsc.build.validate import ENGINES
 
     return Graph().parse(EXTERNAL_SHAPES / "shacl-shacl.ttl"), importlib.import_module(ENGINES[DEFAULT_ENGINE]).validate
 

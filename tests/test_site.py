@@ -16,7 +16,7 @@ from rdflib.namespace import RDF
 
 pytest.importorskip("jinja2")
 
-from nlsc.load import load  # noqa: E402
+from nlsc.build.sources import load  # noqa: E402
 from nlsc.namespaces import CV, ID, NLSC, ORG  # noqa: E402
 from nlsc.paths import layout  # noqa: E402
 from nlsc.site import build_site  # noqa: E402

@@ -21,7 +21,7 @@ from rdflib.namespace import DCAT, RDF
 from conftest import REPO
 from nlsc.errors import SourceError
 from nlsc.query import parse_header
-from nlsc.tables import PACKAGE, answer, read_tables
+from nlsc.build.tables import PACKAGE, answer, read_tables
 
 ORG = "http://www.w3.org/ns/org#"
 NLSC = "https://w3id.org/nlsc/def#"

@@ -27,7 +27,7 @@ from .errors import NlscError, SourceError
 #: subcommand name -> module that implements it
 SUBCOMMANDS = {
     "build": "nlsc.cli_build",
-    "validate": "nlsc.validate",
+    "validate": "nlsc.build.validate",
     "query": "nlsc.query",
     "verify": "nlsc.verify",
     "diff": "nlsc.diff",

@@ -6,7 +6,7 @@ import argparse
 
 from .cli_args import existing_dir, output_dir
 from .paths import dist_dir, layout
-from .pipeline import build
+from .build.pipeline import build
 
 HELP = "build all distributions and the website into dist/ (load, check, reason, validate, serialise, tables, describe, site, publish)"
 

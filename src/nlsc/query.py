@@ -179,7 +179,7 @@ def store_from_dist(dist: Path) -> ox.Store | None:
 
 def store_from_sources(root: Path | None = None) -> ox.Store:
     """A store with the three asserted named graphs, parsed from the Turtle sources."""
-    from .load import load
+    from .build.sources import load
     from .paths import layout
 
     src = load(layout(root))

@@ -160,7 +160,7 @@ def _objects(desc, subject, predicate: str) -> list[str]:
 
 def _linkset_triples(desc, subset, union) -> int:
     """Links from the dataset into the linkset's target, by its link predicates."""
-    from .describe import LINK_TARGETS
+    from .build.describe import LINK_TARGETS
 
     prefixes = LINK_TARGETS.get(subset.value.rsplit("/", 1)[-1], (None, None, ()))[2]
     if not prefixes:

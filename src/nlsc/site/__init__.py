@@ -32,8 +32,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
 from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
-from ..rdfwrite import N_TRIPLES, RDF_XML, TURTLE
-from ..serialise import ManyGraphs, readable_turtle
+from ..build.rdfwrite import N_TRIPLES, RDF_XML, TURTLE
+from ..build.serialise import ManyGraphs, readable_turtle
 from . import conneg
 from .diagram import diagram, inline, legend_items
 from .model import Names, Text, asserted_union, doc_path, in_id_space, number, ontology_graph, rel
@@ -109,7 +109,7 @@ def _sha256(path: Path) -> str:
 
 def jsonld_context(union: Graph) -> dict:
     """The project's JSON-LD context object (nlsc.jsonld), built offline."""
-    from ..jsonld import build_context
+    from ..build.jsonld import build_context
 
     return build_context(union)["@context"]
 
@@ -126,7 +126,7 @@ def _context_for(full: dict, g: Graph) -> dict:
 
 def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
     """One resource's graph in `fmt`, with the build's deterministic writers."""
-    from .. import jsonld, serialise as writers
+    from ..build import jsonld, serialise as writers
 
     if fmt == "nt":
         return writers.ntriples(g)

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..load import load
+    from ..build.sources import load
     from ..paths import dist_dir, layout
     from . import build_site
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from ..describe import LINK_TARGETS
+from ..build.describe import LINK_TARGETS
 from ..namespaces import NLSC, OA
 from .model import (EXTERNAL_LINK_PROPERTIES, TEXT_PROPERTIES, Names, Text, curie, doc_path, in_id_space,
                     number, rel, text)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from ..check_queries import store_of
+from ..build.check_queries import store_of
 from ..namespaces import GRAPH_DATA, ID, NLSC
 from ..query import has_lang_parameter, query_kind, run_query, short, store_from_dist, strip_comments_and_strings
 from .model import Text, rel
@@ -92,7 +92,7 @@ def tables(query_dir: Path, dist_dir: Path) -> dict:
     """The CSV tables of dist/ (nlsc.tables) for the index: file, titles, descriptions, rows."""
     import csv
 
-    from ..tables import PACKAGE, read_tables
+    from ..build.tables import PACKAGE, read_tables
 
     listed = []
     for table in read_tables(query_dir, query_dir.parent):

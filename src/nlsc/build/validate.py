@@ -39,10 +39,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, SKOS
 
 from .check_queries import CheckFailure, run_checks, store_of
-from .admit import read_source
-from .cli_args import existing_dir
-from .errors import NlscError, SourceError
-from .namespaces import BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY
+from ..admit import read_source
+from ..cli_args import existing_dir
+from ..errors import NlscError, SourceError
+from ..namespaces import BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY
 
 HELP = ("validate the data against the SHACL shapes and the check queries "
         "(exit 0 conforms, 1 violations, 2 unusable input)")
@@ -68,11 +68,11 @@ class UnusableInput(NlscError):
 
 def repo_root() -> Path:
     try:
-        from . import files
+        from .. import files
 
         return Path(str(files())).resolve()
     except Exception:  # pragma: no cover - package layout without files()
-        return Path(__file__).resolve().parents[2]
+        return Path(__file__).resolve().parents[3]
 
 
 def shapes_dir(root: Path | None = None) -> Path:
@@ -135,8 +135,8 @@ def shapes_file_naming(directory: Path, message: str) -> Path | None:
 
 def load_sources(root: Path | None = None) -> Dataset:
     """The dataset with its named graphs (nlsc.load)."""
-    from .load import load
-    from .paths import layout
+    from .sources import load
+    from ..paths import layout
 
     root = root or repo_root()
     try:

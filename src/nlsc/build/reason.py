@@ -26,8 +26,8 @@ import sparq
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from .errors import InconsistencyError
-from .namespaces import bind_prefixes
+from ..errors import InconsistencyError
+from ..namespaces import bind_prefixes
 
 ERRNS = "http://www.daml.org/2002/03/agents/agent-ont#"
 _BUILTIN = (str(RDF), str(RDFS), str(OWL), str(XSD))

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import NlscError
+from ..errors import NlscError
 
 
 #: the open, locked staging folders of this process (path -> file descriptor)

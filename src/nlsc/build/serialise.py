@@ -14,7 +14,7 @@ from rdflib import Dataset, Graph
 
 from . import jsonld as jl
 from . import rdfwrite
-from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes, prefixes_for
+from ..namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes, prefixes_for
 from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Quads, canonical, used_prefixes
 
 #: name -> (media type, EU file-type code, title) for each distribution

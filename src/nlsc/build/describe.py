@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from .namespaces import BASE, ID, ONTOLOGY_IRI, bind_prefixes
+from ..namespaces import BASE, ID, ONTOLOGY_IRI, bind_prefixes
 
 DOWNLOAD = BASE + "dist/"
 EU = "http://publications.europa.eu/resource/authority/"
@@ -44,7 +44,7 @@ def _first(graph: Graph, s, p):
 
 
 def _changelog_date(root: Path | None, version: str) -> str | None:
-    for candidate in ([root] if root else []) + [Path(__file__).resolve().parents[2]]:
+    for candidate in ([root] if root else []) + [Path(__file__).resolve().parents[3]]:
         log = candidate / "CHANGELOG.md"
         if log.is_file():
             m = re.search(rf"^## \[{re.escape(version)}\] - (\d{{4}}-\d\d-\d\d)", log.read_text("utf-8"), re.M)
@@ -117,7 +117,7 @@ def describe(union: Graph, ontology: Graph, written: dict[str, Path], version: s
     if issued is None and (fallback := _changelog_date(root, version)):
         issued = Literal(fallback, datatype=XSD.date)
     modified = _first(ontology, ONTOLOGY_IRI, DCTERMS.modified) or issued
-    env = Environment(loader=PackageLoader("nlsc", "templates"), undefined=StrictUndefined, autoescape=False,
+    env = Environment(loader=PackageLoader("nlsc.build", "templates"), undefined=StrictUndefined, autoescape=False,
                       keep_trailing_newline=True)
     text = env.get_template("dataset.ttl.j2").render(
         version=Literal(version), issued=issued, modified=modified,

@@ -21,7 +21,7 @@ from pyld import jsonld
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from .namespaces import CV, OA, ORG, PREFIXES
+from ..namespaces import CV, OA, ORG, PREFIXES
 
 _RDF_LANGSTRING = str(RDF.langString)
 LANGUAGE_MAP_PROPERTIES = {

@@ -34,9 +34,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import (DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD)
 
-from .admit import read_source
-from .errors import NlscError, SourceError
-from .namespaces import ASSERTED_GRAPHS, CV, GRAPH_CONTEXT, GRAPH_ONTOLOGY, ID, NLSC, OA
+from ..admit import read_source
+from ..errors import NlscError, SourceError
+from ..namespaces import ASSERTED_GRAPHS, CV, GRAPH_CONTEXT, GRAPH_ONTOLOGY, ID, NLSC, OA
 
 #: the columns of the reference table the check reads
 REFERENCE_COLUMNS = ("scheme", "value")

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import SourceError
-from .query import QueryError, parse_header, render, run_query
+from ..errors import SourceError
+from ..query import QueryError, parse_header, render, run_query
 
 FOLDER = "tables"  # below queries/
 PACKAGE = "datapackage.json"

@@ -24,11 +24,11 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.compare import to_canonical_graph
 
-from .admit import read_source
+from ..admit import read_source
 
-from .errors import SourceError
-from .namespaces import ASSERTED_GRAPHS, BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY, bind_prefixes
-from .paths import SourceLayout
+from ..errors import SourceError
+from ..namespaces import ASSERTED_GRAPHS, BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY, bind_prefixes
+from ..paths import SourceLayout
 
 _OX_POSITION = re.compile(r"^Parser error (?:between|at) line (\d+) column (\d+)(?: and line \d+ column \d+)?: ")
 #: short tags that keep blank-node labels of different graphs apart

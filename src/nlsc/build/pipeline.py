@@ -21,17 +21,17 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, SH
 
-from . import __version__
+from .. import __version__
 from .describe import describe
-from .errors import NlscError, SourceError, ValidationFailure
-from .load import Sources, load, stable_bnodes
-from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
-from .paths import SourceLayout
+from ..errors import NlscError, SourceError, ValidationFailure
+from .sources import Sources, load, stable_bnodes
+from ..namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
+from ..paths import SourceLayout
 from .publish import discard, release, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
-from .query import store_from_dist
+from ..query import store_from_dist
 from .serialise import DISTRIBUTIONS, turtle, write_all
-from .site import build_site
+from ..site import build_site
 from .tables import write_tables
 from .validate import UnusableInput, load_shapes, shapes_file_naming, validate
 
