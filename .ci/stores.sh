@@ -180,7 +180,7 @@ if [[ " $STORES " == *" virtuoso "* ]]; then
         ms=$(( ($(date +%s%N) - t1) / 1000000 ))
         bulk=$("$PY" - "http://127.0.0.1:$HTTP_PORT/sparql" "$DIST_ABS/nlsc.nq" <<'PYEOF'
 import sys
-from nlsc.store_load import Client, count_graph, read_graphs
+from nlsc.sparql.remote_store import Client, count_graph, read_graphs
 endpoint, nq = sys.argv[1], sys.argv[2]
 client = Client()
 bad = []

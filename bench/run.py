@@ -125,7 +125,7 @@ def query_worker(root: str, runs: int, source: str) -> int:
     """Load a store, run every bundled query `runs` times; print one JSON object."""
     sys.path.insert(0, str(REPO / "src"))
     import pyoxigraph as ox
-    from nlsc.query import run_query
+    from nlsc.sparql.query import run_query
 
     rootp = Path(root)
     t0 = time.perf_counter()

@@ -288,7 +288,7 @@ def test_query_lang_and_sources_change_what_they_say(inputs, tmp_path):
 
 @pytest.mark.parametrize("options", SERVE_OPTIONS, ids=["limits", "aliases"])
 def test_serve(options, inputs, tmp_path, request):
-    from nlsc.serve import find_oxigraph
+    from nlsc.serve.server import find_oxigraph
 
     port = free_port()
     values = {**inputs, "port": str(port), "oxigraph": find_oxigraph()}

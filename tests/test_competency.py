@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "src"))
-from nlsc import query as nq  # noqa: E402
+from nlsc.sparql import query as nq  # noqa: E402
 
 ID = "https://w3id.org/nlsc/id/"
 

@@ -30,7 +30,7 @@ from rdflib.compare import isomorphic
 from conftest import REPO, need_tool, run_cli
 
 sys.path.insert(0, str(REPO / "src"))
-from nlsc import query as nq  # noqa: E402
+from nlsc.sparql import query as nq  # noqa: E402
 from nlsc.namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY  # noqa: E402
 
 QUERIES = REPO / "queries"

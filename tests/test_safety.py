@@ -160,7 +160,7 @@ def test_query_runner_refuses_service_and_load(text, tmp_path):
 
 def _oxigraph_available() -> bool:
     try:
-        from nlsc.serve import ServeError, find_oxigraph
+        from nlsc.serve.server import ServeError, find_oxigraph
     except ModuleNotFoundError:
         return False
     try:
@@ -246,7 +246,7 @@ def _post(url: str, fields: dict, timeout: float = 60):
 
 def test_serve_binds_loopback_by_default():
     try:
-        from nlsc import serve
+        from nlsc.serve import server as serve
     except ModuleNotFoundError:
         pytest.fail("nlsc.serve is missing")
     import argparse
@@ -450,8 +450,8 @@ def test_query_refuses_load_in_an_update_and_unparseable_text(text, needle, tmp_
 
 def test_every_bundled_query_passes_the_policy():
     """rdflib's parser reads every bundled query and check (else the policy would refuse it)."""
-    from nlsc.query import bundled
-    from nlsc.query_policy import parse, remote_operations
+    from nlsc.sparql.query import bundled
+    from nlsc.sparql.policy import parse, remote_operations
 
     infos = bundled(REPO / "queries")
     assert len(infos) > 20

@@ -24,7 +24,7 @@ GRAPHS = [f"https://w3id.org/nlsc/graph/{g}" for g in ("ontology", "data", "cont
 
 
 def _oxigraph_available() -> bool:
-    from nlsc.serve import ServeError, find_oxigraph
+    from nlsc.serve.server import ServeError, find_oxigraph
 
     try:
         find_oxigraph()
@@ -129,7 +129,7 @@ def test_serve_query_refuse_update_and_stop(mini_dist, tmp_path):
             assert "default-src 'none'" in resp.headers["Content-Security-Policy"]
         with urllib.request.urlopen(base + "/queries.json", timeout=10) as resp:
             listed = json.load(resp)
-        from nlsc.query import bundled
+        from nlsc.sparql.query import bundled
 
         assert [q["name"] for q in listed] == [i.name for i in bundled()]
         assert all(q["title"]["nl"] and q["title"]["en"] and q["text"]["nl"] for q in listed)
@@ -264,7 +264,7 @@ def _answer_over_http(base: str, text: str, kind: str):
 def test_every_bundled_query_answers_as_nlsc_query(full_serve, dist):
     """The default graph is the union of the asserted graphs: every bundled query pasted into the
     endpoint gives the answer of `nlsc query` and the expected answer in queries/."""
-    from nlsc.query import bundled, run_query, store_from_dist
+    from nlsc.sparql.query import bundled, run_query, store_from_dist
     from test_queries import Table, assert_same, expected_for, from_ox
 
     store = store_from_dist(dist)
@@ -315,7 +315,7 @@ def _run_on_page(browser, name: str, lang: str) -> list[list[str]]:
 def test_query_page_runs_bundled_queries_in_a_browser(full_serve, dist):
     """Headless Chromium opens our page at /, runs two bundled queries from it and shows their rows;
     the page asks nothing of any other host."""
-    from nlsc.query import resolve, run_query, store_from_dist
+    from nlsc.sparql.query import resolve, run_query, store_from_dist
     from test_browser import SHOTS, Browser
 
     store = store_from_dist(dist)
@@ -399,7 +399,7 @@ def test_stale_dist_is_refused(tmp_path):
 
 
 def test_stale_check_unit(tmp_path):
-    from nlsc.serve import ServeError, check_fresh
+    from nlsc.serve.server import ServeError, check_fresh
 
     (tmp_path / "data").mkdir()
     f = tmp_path / "data" / "a.ttl"

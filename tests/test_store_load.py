@@ -18,7 +18,7 @@ from conftest import REPO, need_tool
 
 
 def _oxigraph() -> str | None:
-    from nlsc.serve import ServeError, find_oxigraph
+    from nlsc.serve.server import ServeError, find_oxigraph
 
     try:
         return find_oxigraph()
@@ -180,13 +180,13 @@ def test_password_variable_must_exist(dist):
     ("http://h:7200/repositories/nlsc", True, "http://h:7200/repositories/nlsc/rdf-graphs/service"),
 ])
 def test_graph_store_url_is_derived(endpoint, user, graph_store):
-    from nlsc.store_load import graph_store_for
+    from nlsc.sparql.remote_store import graph_store_for
 
     assert graph_store_for(endpoint, authenticated=user) == graph_store
 
 
 def test_virtuoso_booleans_and_typed_literals():
-    from nlsc.store_load import _rows_key, protocol_rows
+    from nlsc.sparql.remote_store import _rows_key, protocol_rows
 
     oxi = {"head": {"vars": ["x", "b"]}, "results": {"bindings": [
         {"x": {"type": "literal", "value": "a"},

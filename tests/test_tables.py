@@ -20,7 +20,7 @@ from rdflib.namespace import DCAT, RDF
 
 from conftest import REPO
 from nlsc.errors import SourceError
-from nlsc.query import parse_header
+from nlsc.sparql.query import parse_header
 from nlsc.build.tables import PACKAGE, answer, read_tables
 
 ORG = "http://www.w3.org/ns/org#"

@@ -31,7 +31,7 @@ BLOCK = re.compile(r"(<!-- numbers:([\w-]+)[^>]*-->)(.*?)(<!-- /numbers -->)", r
 
 def figures(dist: Path) -> dict[str, int]:
     """Every figure the templates may use, counted on the build in `dist`."""
-    from nlsc import query, store_load
+    from nlsc.sparql import query, remote_store
     from nlsc.namespaces import GRAPH_DATA
 
     store = query.store_from_dist(dist)
@@ -43,10 +43,10 @@ def figures(dist: Path) -> dict[str, int]:
     found["asserted"] = found["triples_ontology"] + found["triples_data"] + found["triples_context"]
     found["all_triples"] = found["asserted"] + found["triples_inferred"]
     # what `nlsc load` sends for the data graph, and how many queries it checks at an endpoint
-    graphs = store_load.read_graphs(dist / "nlsc.nq")
-    found["data_ntriples_bytes"] = len(store_load.ntriples(graphs[str(GRAPH_DATA)]))
-    found["ntriples_bytes"] = sum(len(store_load.ntriples(triples)) for triples in graphs.values())
-    found["protocol_queries"] = sum(1 for info in query.bundled() if info.kind in store_load.PROTOCOL_KINDS)
+    graphs = remote_store.read_graphs(dist / "nlsc.nq")
+    found["data_ntriples_bytes"] = len(remote_store.ntriples(graphs[str(GRAPH_DATA)]))
+    found["ntriples_bytes"] = sum(len(remote_store.ntriples(triples)) for triples in graphs.values())
+    found["protocol_queries"] = sum(1 for info in query.bundled() if info.kind in remote_store.PROTOCOL_KINDS)
     return found
 
 

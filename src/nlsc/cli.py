@@ -28,11 +28,11 @@ from .errors import NlscError, SourceError
 SUBCOMMANDS = {
     "build": "nlsc.cli_build",
     "validate": "nlsc.build.validate",
-    "query": "nlsc.query",
+    "query": "nlsc.sparql.query",
     "verify": "nlsc.verify",
     "diff": "nlsc.diff",
-    "serve": "nlsc.serve",
-    "load": "nlsc.store_load",
+    "serve": "nlsc.serve.server",
+    "load": "nlsc.sparql.remote_store",
     "site": "nlsc.site.cli",
     "source": "nlsc.source.cli",
 }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..query import parse_header, run_query
+from ..sparql.query import parse_header, run_query
 
 
 @dataclass(frozen=True)

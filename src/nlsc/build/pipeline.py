@@ -29,7 +29,7 @@ from ..namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from ..paths import SourceLayout
 from .publish import discard, release, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
-from ..query import store_from_dist
+from ..sparql.query import store_from_dist
 from .serialise import DISTRIBUTIONS, turtle, write_all
 from ..site import build_site
 from .tables import write_tables

@@ -27,7 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import SourceError
-from ..query import QueryError, parse_header, render, run_query
+from ..sparql.query import QueryError, parse_header, render, run_query
 
 FOLDER = "tables"  # below queries/
 PACKAGE = "datapackage.json"

@@ -148,7 +148,7 @@ def cbd(g: Graph, r: URIRef) -> Graph:
 def read_queries(folder: Path | None) -> list[dict]:
     """Title, description, question and text of each queries/*.rq, from its header
     comments as `nlsc query --list` reads them."""
-    from ..query import parse_header
+    from ..sparql.query import parse_header
 
     if folder is None or not folder.is_dir():
         return []

@@ -17,7 +17,7 @@ from rdflib import Graph
 
 from ..build.check_queries import store_of
 from ..namespaces import GRAPH_DATA, ID, NLSC
-from ..query import has_lang_parameter, query_kind, run_query, short, store_from_dist, strip_comments_and_strings
+from ..sparql.query import has_lang_parameter, query_kind, run_query, short, store_from_dist, strip_comments_and_strings
 from .model import Text, rel
 
 FOLDER = "queries"

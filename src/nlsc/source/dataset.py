@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..query import open_store, run_query, short
+from ..sparql.query import open_store, run_query, short
 from .align import Passage
 from .page import Page, PageError, normalise, read_page
 

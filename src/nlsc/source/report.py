@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..query import short
+from ..sparql.query import short
 from .align import CHANGED, GONE, MOVED, STATUSES, UNCHANGED, Alignment, Finding
 
 WORDS = {

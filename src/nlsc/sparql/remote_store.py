@@ -44,9 +44,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cli_args
-from .errors import NlscError
-from .namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from .. import cli_args
+from ..errors import NlscError
+from ..namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
 
 HELP = "load the built dataset into a triple store (SPARQL 1.1 Graph Store protocol) and verify the counts"
 
@@ -467,7 +467,7 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .paths import dist_dir
+    from ..paths import dist_dir
 
     endpoint = args.endpoint
     if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):

@@ -14,9 +14,9 @@ from importlib import resources
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from . import __version__
-from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED
-from .query import LANGS, bundled, set_lang
+from .. import __version__
+from ..namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED
+from ..sparql.query import LANGS, bundled, set_lang
 
 QUERY_PATH = "query"  # relative, so the page also works behind a proxy under a sub-path
 CATALOGUE = "/queries.json"
@@ -46,7 +46,7 @@ def catalogue() -> list[dict]:
 
 
 def page(queries: list[dict], limits: dict) -> str:
-    env = Environment(loader=PackageLoader("nlsc", "templates/serve"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("nlsc.serve", "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
     first = next((q for q in queries if q["name"] == FIRST), queries[0])
     return env.get_template("index.html.j2").render(
@@ -58,7 +58,7 @@ def routes(limits: dict) -> dict[str, tuple[str, bytes]]:
     """{path: (content type, body)} of the page and its files; `limits` as shown on the page."""
     queries = catalogue()
     html = page(queries, limits).encode("utf-8")
-    folder = resources.files("nlsc") / "templates" / "serve"
+    folder = resources.files("nlsc.serve") / "templates"
     found = {"/": ("text/html; charset=utf-8", html), "/index.html": ("text/html; charset=utf-8", html),
              CATALOGUE: ("application/json", json.dumps(queries, ensure_ascii=False, indent=1).encode("utf-8"))}
     for path, kind in STATIC.items():

@@ -34,10 +34,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cli_args import existing_dir
-from .errors import NlscError
-from .namespaces import ASSERTED_GRAPHS, PREFIXES, ID
-from .query_policy import MAX_QUERY_CHARS, PolicyError, check as check_policy
+from ..cli_args import existing_dir
+from ..errors import NlscError
+from ..namespaces import ASSERTED_GRAPHS, PREFIXES, ID
+from .policy import MAX_QUERY_CHARS, PolicyError, check as check_policy
 
 HELP = "run a SPARQL query (bundled by name, or a file) on the dataset"
 
@@ -113,7 +113,7 @@ def query_kind(text: str, name: str = "") -> str:
 
 
 def queries_dir() -> Path:
-    from . import files
+    from .. import files
 
     return Path(str(files())) / "queries"
 
@@ -179,8 +179,8 @@ def store_from_dist(dist: Path) -> ox.Store | None:
 
 def store_from_sources(root: Path | None = None) -> ox.Store:
     """A store with the three asserted named graphs, parsed from the Turtle sources."""
-    from .build.sources import load
-    from .paths import layout
+    from ..build.sources import load
+    from ..paths import layout
 
     src = load(layout(root))
     store = ox.Store()
@@ -195,7 +195,7 @@ def open_store(dist: Path | None = None, sources: Path | None = None) -> ox.Stor
     neither file, with no `sources` to fall back on, is a QueryError: answering from the
     sources instead would be silent."""
     if dist is None and sources is None:
-        from .paths import dist_dir
+        from ..paths import dist_dir
 
         dist_default = store_from_dist(dist_dir())
         return dist_default if dist_default is not None else store_from_sources()

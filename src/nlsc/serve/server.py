@@ -50,11 +50,11 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from . import cli_args
-from .errors import NlscError
-from .namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from .query_policy import PolicyError, check as check_policy
-from .serve_page import SECURITY, routes
+from .. import cli_args
+from ..errors import NlscError
+from ..namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from ..sparql.policy import PolicyError, check as check_policy
+from .page import SECURITY, routes
 
 HELP = ("serve the built dataset as a read-only SPARQL endpoint (Oxigraph server) on loopback, with query limits "
         "and a query page at /; the default graph is the union of the named graphs ontology, data and context "
@@ -464,7 +464,7 @@ def banner(trig: Path, seconds: float, counts: dict[str, int], args) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM; refusals raise ServeError, reported by nlsc.cli."""
-    from .paths import dist_dir, source_root
+    from ..paths import dist_dir, source_root
 
     trig = dist_trig(dist_dir(args.dist))
     if not args.allow_stale:

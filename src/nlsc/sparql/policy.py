@@ -17,7 +17,7 @@ from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from .errors import NlscError
+from ..errors import NlscError
 
 #: a longer request is refused before parsing (rdflib's parser takes ~1 s per 100 kB)
 MAX_QUERY_CHARS = 200_000
