@@ -2,6 +2,6 @@
 
 import sys
 
-from nlsc.cli import main
+from nlsc.commands import main
 
 raise SystemExit(main(["build", *sys.argv[1:]]))

@@ -66,7 +66,7 @@ wait_http() {  # URL SECONDS PID
   return 1
 }
 
-LOAD=("$PY" -m nlsc.cli load)
+LOAD=("$PY" -m nlsc load)
 
 counts_of() {  # report.json -> "graph=found ..." (sorted)
   "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(" ".join(g + "=" + str(v["found"]) for g, v in sorted(r["graphs"].items())))' "$1"
@@ -102,7 +102,7 @@ check_store() {
 
 if [ ! -f "$DIST/nlsc.nq" ]; then
   say "no $DIST/nlsc.nq: building it"
-  "$PY" -m nlsc.cli build --dist "$DIST" -q || true
+  "$PY" -m nlsc build --dist "$DIST" -q || true
 fi
 if [ ! -f "$DIST/nlsc.nq" ]; then
   fail "no $DIST/nlsc.nq and the build failed"

@@ -11,7 +11,7 @@ ontology are shared, as they would be in a bigger real landscape.
 
 Every term goes through one function f_k (copy k), applied to every position
 of every triple, so the graph of each copy is isomorphic to the real one and
-every structural rule in shapes/ and in `nlsc.check` holds as it does for
+every structural rule in shapes/ and in `nlsc.build.check` holds as it does for
 the real data:
 
 * IRIs under https://w3id.org/nlsc/id/{kind}/ of a replicated kind get the

@@ -3,7 +3,7 @@
     .venv/bin/python bench/reasoners.py [--source-root DIR] [--runs 3] [--engines sparq,owlrl,reasonable]
 
 For each engine: the median time of turning the asserted union into the published
-inferred triples (nlsc.reason.infer, or the same `useful` filter over the engine's
+inferred triples (nlsc.build.reason.infer, or the same `useful` filter over the engine's
 closure), how many there are, and how they differ from owlrl's (the reference).
 `reasonable` is measured when it is installed (`pip install 'reasonable>=0.4,<0.5'`);
 it is not a dependency. For a landscape set NLSC_SHARED=DIR/shared (the checks need

@@ -22,7 +22,7 @@ Reported: medians of the whole-build wall times, new / baseline and new / peer, 
 memory of each build (ru_maxrss of the child from wait4: its largest process, forked
 workers included), the floor `python -c "import rdflib, pyshacl, owlrl"` and real build /
 floor. The stage breakdown of the new build is the pipeline's own timing
-(`BuildResult.stages`), from --stage-runs extra runs of nlsc.pipeline.build; a pipeline
+(`BuildResult.stages`), from --stage-runs extra runs of nlsc.build.pipeline.build; a pipeline
 without it gives no breakdown. At --iso-scales (default x1) the outputs of the last new,
 baseline and peer runs are compared file by file (isomorphic graphs, bench/outputs.py).
 Every queries/*.rq is timed on an embedded pyoxigraph store per landscape; at x1000 (no
@@ -79,7 +79,7 @@ def median(xs):
 
 
 def stage_worker(root: str, dist: str) -> int:
-    """nlsc.pipeline.build of this checkout; print its own stage timings as one JSON line."""
+    """nlsc.build.pipeline.build of this checkout; print its own stage timings as one JSON line."""
     sys.path.insert(0, str(REPO / "src"))
     t0 = time.perf_counter()
     import nlsc.build.pipeline as pl

@@ -48,7 +48,7 @@ def offline(monkeypatch):
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "nlsc.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "nlsc", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd or REPO, timeout=600)
 
 
@@ -65,7 +65,7 @@ def dist(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def source_graphs():
-    """The sources parsed directly with rdflib (independent of nlsc.load):
+    """The sources parsed directly with rdflib (independent of nlsc.build.sources):
     {'ontology': Graph, 'data': Graph, 'context': Graph, 'union': Graph}."""
     from rdflib import Graph
 

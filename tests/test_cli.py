@@ -1,6 +1,6 @@
 """Every subcommand with every documented option, on the real data, as a user runs it.
 
-Each case is one `python -m nlsc.cli ...` run: its exit code, and its output
+Each case is one `python -m nlsc ...` run: its exit code, and its output
 parsed as the format it claims (table, CSV, TSV, JSON, Turtle, text). No
 output contains a traceback unless `--debug` is given; with `--debug` an error
 shows one. `serve` and `load` meet a real Oxigraph server on a loopback port.
@@ -228,7 +228,7 @@ def _argv(template: str, values: dict[str, str]) -> list[str]:
 
 def _run(template: str, values: dict[str, str], tmp: Path) -> subprocess.CompletedProcess:
     # stdin closed: `load --user` without --password-env must not wait for a password
-    return subprocess.run([sys.executable, "-m", "nlsc.cli", *_argv(template, values)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "nlsc", *_argv(template, values)], capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, cwd=tmp, timeout=600,
                           env={**os.environ, "NLSC_TEST_PASSWORD": "secret"})
 
@@ -292,7 +292,7 @@ def test_serve(options, inputs, tmp_path, request):
 
     port = free_port()
     values = {**inputs, "port": str(port), "oxigraph": find_oxigraph()}
-    proc = subprocess.Popen([sys.executable, "-m", "nlsc.cli", "serve", *_argv(options, values)], cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, "-m", "nlsc", "serve", *_argv(options, values)], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         banner = _wait_banner(proc)
@@ -314,7 +314,7 @@ def test_serve(options, inputs, tmp_path, request):
 
 def _help_options(command: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """The options of `nlsc COMMAND --help`: (alternative spellings, choices if any)."""
-    from nlsc.cli import parser
+    from nlsc.commands import parser
 
     text = io.StringIO()
     with contextlib.redirect_stdout(text), pytest.raises(SystemExit):
@@ -333,7 +333,7 @@ def _help_options(command: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]
                                      "source", "source check"])
 def test_every_option_is_exercised(command):
     """Each option of the subcommand's --help appears in one of the cases above."""
-    from nlsc.cli import SUBCOMMANDS
+    from nlsc.commands import SUBCOMMANDS
 
     words = command.split()
     assert words[0] in SUBCOMMANDS

@@ -4,7 +4,7 @@ Each case copies the sources (ontology/, data/, shapes/, queries/) to a fresh
 folder and mutates ONE file: a Turtle-level token is deleted, duplicated,
 swapped with another, or has one character corrupted; or the file is truncated
 at a byte; or invalid UTF-8 bytes are injected. The build then runs in-process
-(nlsc.pipeline.build) into a dist/ that holds a stand-in previous release.
+(nlsc.build.pipeline.build) into a dist/ that holds a stand-in previous release.
 
 Every case must end in one of two ways:
 
@@ -136,7 +136,7 @@ def run_case(pristine: Path, work: Path, m: dict) -> tuple[str, str]:
     from nlsc.errors import NlscError, ValidationFailure
     from nlsc.paths import SourceLayout
     from nlsc.build.pipeline import build
-    from nlsc.verify import verify
+    from nlsc.commands.verify import verify
 
     if work.exists():
         shutil.rmtree(work)
@@ -361,7 +361,7 @@ def test_mutations_are_what_they_claim():
 
 # --------------------------------------------------------------------------- the command line
 # Every subcommand x every option that takes a value x hostile values, run in-process
-# (nlsc.cli.main): each must end with exit 2 and one line on stderr, with no traceback
+# (nlsc.commands.main): each must end with exit 2 and one line on stderr, with no traceback
 # and no "internal error". The other options are set so that a run the hostile value does
 # not stop fails fast at its first step (an empty source root or dist/), never serves or builds.
 
@@ -391,7 +391,7 @@ def _valued_options(command: list[str]) -> list[str]:
 
     import pytest
 
-    from nlsc.cli import parser
+    from nlsc.commands import parser
 
     text = io.StringIO()
     with contextlib.redirect_stdout(text), pytest.raises(SystemExit):
@@ -409,7 +409,7 @@ def _cli_case(argv: list[str]) -> tuple[int | None, str, float]:
     import contextlib
     import io
 
-    from nlsc.cli import main
+    from nlsc.commands import main
 
     err = io.StringIO()
 
@@ -434,7 +434,7 @@ def _cli_case(argv: list[str]) -> tuple[int | None, str, float]:
 
 
 def test_hostile_option_values_get_one_clear_line(tmp_path, monkeypatch):
-    from nlsc.cli import SUBCOMMANDS
+    from nlsc.commands import SUBCOMMANDS
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dir").mkdir()

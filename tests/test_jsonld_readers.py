@@ -47,7 +47,7 @@ REMOTE_CONTEXT = {"@context": "https://w3id.org/nlsc/context.jsonld",
 
 
 def framed_claim(everything: Graph) -> Graph:
-    """What nlsc-framed.jsonld says it holds (see nlsc.jsonld.framed)."""
+    """What nlsc-framed.jsonld says it holds (see nlsc.build.jsonld.framed)."""
     orgs = {s for c in ORGANISATION_CLASSES for s in everything.subjects(RDF.type, c)}
     passages = {s for c in PASSAGE_CLASSES for s in everything.subjects(RDF.type, c)}
     nested = {s for s, p, o in everything if o in orgs and s not in orgs and p != RDF.type}

@@ -40,7 +40,7 @@ def dist_copy(dist, tmp_path) -> Path:
 
 
 def test_verify_passes_on_a_fresh_build(dist_copy):
-    from nlsc.verify import verify
+    from nlsc.commands.verify import verify
 
     assert verify(dist_copy) == []
     res = verify_cli("--dist", str(dist_copy))
@@ -64,7 +64,7 @@ def test_verify_fails_after_one_byte_changes(dist_copy, name):
 def test_verify_checks_the_void_counts_against_the_nquads(dist_copy):
     """A dataset missing one triple, with checksums made to match, still fails."""
     from nlsc.build.publish import write_checksums
-    from nlsc.verify import verify
+    from nlsc.commands.verify import verify
 
     nq = dist_copy / "nlsc.nq"
     lines = nq.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -78,7 +78,7 @@ def test_verify_checks_the_void_counts_against_the_nquads(dist_copy):
 
 
 def test_verify_reports_missing_and_unlisted_files(dist_copy):
-    from nlsc.verify import verify
+    from nlsc.commands.verify import verify
 
     (dist_copy / "nlsc.trig").unlink()
     (dist_copy / "extra.txt").write_text("x", encoding="utf-8")
@@ -206,7 +206,7 @@ def _serve(dist: Path, tmp_path: Path, *extra: str):
     need_tool(_oxigraph_available(), "the oxigraph server (pip install oxigraph)")
     port = _free_port()
     cmd = ["serve", "--port", str(port), "--dist", str(dist), "--allow-stale", *extra]
-    proc = subprocess.Popen([sys.executable, "-m", "nlsc.cli", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "nlsc", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                             env={**os.environ, "TMPDIR": str(tmp_path)})
     deadline, lines = time.monotonic() + 120, []
     try:
@@ -246,9 +246,9 @@ def _post(url: str, fields: dict, timeout: float = 60):
 
 def test_serve_binds_loopback_by_default():
     try:
-        from nlsc.serve import server as serve
+        from nlsc.commands import serve
     except ModuleNotFoundError:
-        pytest.fail("nlsc.serve is missing")
+        pytest.fail("nlsc.commands.serve is missing")
     import argparse
 
     p = argparse.ArgumentParser()
@@ -408,7 +408,7 @@ def _cli(*argv: str) -> tuple[int, str]:
     import io
     from contextlib import redirect_stderr, redirect_stdout
 
-    from nlsc.cli import main
+    from nlsc.commands import main
 
     err = io.StringIO()
     with redirect_stderr(err), redirect_stdout(io.TextIOWrapper(io.BytesIO())):  # query writes bytes
@@ -463,7 +463,7 @@ def _serve_logged(dist: Path, tmp_path: Path, *extra: str):
     """`nlsc serve` over `dist` with its stderr in a file: (process, port, log path)."""
     need_tool(_oxigraph_available(), "the oxigraph server (pip install oxigraph)")
     port, log = _free_port(), tmp_path / "serve.log"
-    proc = subprocess.Popen([sys.executable, "-m", "nlsc.cli", "serve", "--port", str(port), "--dist", str(dist),
+    proc = subprocess.Popen([sys.executable, "-m", "nlsc", "serve", "--port", str(port), "--dist", str(dist),
                              "--allow-stale", *extra], stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
                             cwd=REPO, env={**os.environ, "TMPDIR": str(tmp_path)})
     for line in proc.stdout:
@@ -519,7 +519,7 @@ def _mini_with(tmp_path: Path, text: str = "", name: str = "y.ttl") -> Path:
 
 def _build(src: Path, dist: Path) -> subprocess.CompletedProcess:
     # a timeout, not a hang: on the old main these cases ran > 120 s or until OOM
-    return subprocess.run([sys.executable, "-m", "nlsc.cli", "build", "--source-root", str(src), "--dist", str(dist),
+    return subprocess.run([sys.executable, "-m", "nlsc", "build", "--source-root", str(src), "--dist", str(dist),
                            "-q"], capture_output=True, text=True, timeout=120, cwd=REPO)
 
 

@@ -39,7 +39,7 @@ def _need_oxigraph():
 
 
 def serve_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "nlsc.cli", "serve", *args]
+    return [sys.executable, "-m", "nlsc", "serve", *args]
 
 
 def free_port() -> int:

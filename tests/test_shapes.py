@@ -472,7 +472,7 @@ def test_second_engine_agrees(graphs, shapes, real_result, tmp_path):
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "nlsc.cli", "validate", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run([sys.executable, "-m", "nlsc", "validate", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 def test_cli_conforms_and_formats():

@@ -4,7 +4,7 @@ Each copy is made here from data/source/samenwerking-nationaal.txt with one
 edit (a reworded sentence, a removed paragraph, an added paragraph, a sentence
 moved to another section, whitespace and quotes only), as HTML with a site
 around it, in other encodings, or as unusable input. Each runs the command
-in-process (`nlsc.cli.main`) on the session build; the statuses are read from
+in-process (`nlsc.commands.main`) on the session build; the statuses are read from
 `--format json`, the table is checked for the lines a maintainer reads, and
 what cites a changed or gone passage is compared with rdflib's own reading
 of the sources.
@@ -20,7 +20,7 @@ from rdflib import URIRef
 from rdflib.namespace import PROV
 
 from conftest import REPO
-from nlsc.cli import main
+from nlsc.commands import main
 from nlsc.source.page import sentences
 
 PAGE = (REPO / "data" / "source" / "samenwerking-nationaal.txt").read_text(encoding="utf-8")

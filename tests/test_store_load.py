@@ -27,7 +27,7 @@ def _oxigraph() -> str | None:
 
 
 def load_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "nlsc.cli", "load", *args]
+    return [sys.executable, "-m", "nlsc", "load", *args]
 
 
 def nlsc_load(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

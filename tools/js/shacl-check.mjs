@@ -12,7 +12,7 @@
 //   { "conforms": bool, "results": [ { focusNode, resultPath, sourceConstraintComponent,
 //                                      resultSeverity, sourceShape } ] }
 // where terms are N-Triples-like strings and paths use the same notation as
-// nlsc.validate.path_key: <iri>, ^<iri>, <a>/<b>. Exit 0 on success (whatever the
+// nlsc.build.validate.path_key: <iri>, ^<iri>, <a>/<b>. Exit 0 on success (whatever the
 // conformance), 2 on unusable input.
 
 import { readFileSync } from 'node:fs'

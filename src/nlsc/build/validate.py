@@ -1,4 +1,4 @@
-"""SHACL validation of the nlsc data: `nlsc validate` and `validate(dataset)` for the build.
+"""SHACL validation of the nlsc data: `validate(dataset)`, the build's validate stage (and `nlsc validate`'s engine).
 
 What is validated, and with what:
 
@@ -10,7 +10,7 @@ What is validated, and with what:
   recommended), including SHACL-SPARQL constraints, run by a library engine (ENGINES);
 * the check queries `queries/checks/*-violation.rq` (rules across resources: shortcuts
   and their statement nodes, inverse ORG properties) run once each on an Oxigraph store
-  of the asserted graphs (nlsc.check_queries); any row is a violation.
+  of the asserted graphs (nlsc.build.check_queries); any row is a violation.
 
 No inference by default: SHACL's own `sh:targetClass` and `sh:class` already follow
 `rdfs:subClassOf` through the ontology graph, which is all the subclass targets need.
@@ -24,11 +24,9 @@ query returns a row; warnings and infos are reported but do not fail the run.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +38,8 @@ from rdflib.namespace import RDF, SH, SKOS
 
 from .check_queries import CheckFailure, run_checks, store_of
 from ..admit import read_source
-from ..cli_args import existing_dir
 from ..errors import NlscError, SourceError
 from ..namespaces import BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY
-
-HELP = ("validate the data against the SHACL shapes and the check queries "
-        "(exit 0 conforms, 1 violations, 2 unusable input)")
 
 SHAPE_NS = BASE + "shape/"
 
@@ -56,11 +50,11 @@ _SEVERITY_TITLE = {
     "nl": {SH.Violation: "Overtredingen", SH.Warning: "Waarschuwingen", SH.Info: "Meldingen"},
 }
 
-EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2  # as in nlsc.cli
+EXIT_UNUSABLE = 2  # as in nlsc.commands
 
 
 class UnusableInput(NlscError):
-    """Sources or shapes cannot be read (exit 2; nlsc.cli reports it, with a traceback under --debug)."""
+    """Sources or shapes cannot be read (exit 2; nlsc.commands reports it, with a traceback under --debug)."""
 
 
 # --------------------------------------------------------------------------- inputs
@@ -134,7 +128,7 @@ def shapes_file_naming(directory: Path, message: str) -> Path | None:
 
 
 def load_sources(root: Path | None = None) -> Dataset:
-    """The dataset with its named graphs (nlsc.load)."""
+    """The dataset with its named graphs (nlsc.build.sources)."""
     from .sources import load
     from ..paths import layout
 
@@ -292,7 +286,7 @@ def validate(
     /data and /context, or a pair (data graph, ontology graph), or a data Graph.
     `engine`: a name in ENGINES (default: DEFAULT_ENGINE, or INFERENCE_ENGINE's).
     `checks`: a folder of check queries (queries/checks/*-violation.rq,
-    nlsc.check_queries) to run on the asserted data too.
+    nlsc.build.check_queries) to run on the asserted data too.
     """
     engine = engine or INFERENCE_ENGINE.get(inference, DEFAULT_ENGINE)
     shacl_validate = importlib.import_module(ENGINES[engine]).validate
@@ -401,39 +395,3 @@ def render_json(result: Result, lang: str = "en") -> str:
         indent=2,
         ensure_ascii=False,
     ) + "\n"
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=("nl", "en"), default="en", help="language of the messages (default en)")
-    parser.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format (default text)")
-    parser.add_argument("--root", type=existing_dir, help="folder holding ontology/, data/ and shapes/ (default: this checkout or package)")
-    parser.add_argument("--shapes", type=existing_dir, help="folder of shapes (default: ROOT/shapes)")
-    parser.add_argument("--inference", choices=("none", "rdfs", "owlrl"), default="none", help="inference before validating (default none; see nlsc.validate)")
-
-
-def run(args: argparse.Namespace) -> int:
-    root = Path(args.root).resolve() if getattr(args, "root", None) else None
-    shapes_folder = Path(args.shapes).resolve() if getattr(args, "shapes", None) else shapes_dir(root)
-    shapes = load_shapes(shapes_folder)
-    dataset = load_sources(root)
-    checks = (root or repo_root()) / "queries" / "checks"
-    try:
-        result = validate(dataset, shapes=shapes, inference=getattr(args, "inference", "none"), lang=args.lang,
-                          checks=checks if checks.is_dir() else None)
-    except UnusableInput as exc:  # a shape the engine cannot run: name the file that holds it
-        where = shapes_file_naming(shapes_folder, str(exc))
-        raise UnusableInput(f"{where}: {exc}" if where else str(exc)) from exc
-    fmt = getattr(args, "format", "text")
-    if fmt == "turtle":  # the sh:ValidationReport; the check queries' rows, which it cannot hold, go to stderr
-        result.report_graph.bind("sh", SH)
-        sys.stdout.write(result.report_graph.serialize(format="turtle"))
-        for failure in result.checks:
-            print(failure.describe(), file=sys.stderr)
-    elif fmt == "json":
-        sys.stdout.write(render_json(result, args.lang))
-    else:
-        sys.stdout.write(result.report_text)
-    return EXIT_OK if result.conforms else EXIT_INVALID

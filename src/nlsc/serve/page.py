@@ -1,7 +1,7 @@
 """The query page of `nlsc serve`: our page at /, its script and style, and the bundled queries as JSON.
 
 Oxigraph's own UI (Yasgui) asks prefix.cc for prefixes and runs queries on an
-empty default graph; this page runs the bundled queries (`nlsc.query.bundled()`)
+empty default graph; this page runs the bundled queries (`nlsc.sparql.query.bundled()`)
 on the endpoint's /query with everything served from here: no CDN, and a
 Content-Security-Policy that lets the browser fetch nothing from elsewhere.
 The pages are rendered once, when the server starts.

@@ -1,4 +1,4 @@
-"""`nlsc serve`: a read-only SPARQL 1.1 endpoint over the built dataset.
+"""A read-only SPARQL 1.1 endpoint over the built dataset (`nlsc serve`).
 
 `dist/nlsc.trig` is loaded into a fresh Oxigraph store in a temporary folder and
 `oxigraph serve-read-only` (PyPI `oxigraph` 0.5) answers on it on a private
@@ -6,7 +6,7 @@ loopback port: the SPARQL Protocol (/query, /sparql) and Graph Store reads (/sto
 Oxigraph itself refuses every write (403). The default graph is the union of the
 asserted named graphs (ontology, data, context), copied into it after loading, so a
 bundled query answers as in `nlsc query`; Oxigraph's --union-default-graph would
-add the inferred graph and change four answers. / is our query page (serve_page.py),
+add the inferred graph and change four answers. / is our query page (nlsc.serve.page),
 in place of Oxigraph's UI, which fetches from prefix.cc.
 
 The public port belongs to a small proxy that adds what Oxigraph cannot do
@@ -15,7 +15,7 @@ and, when it does, answers 200 with a cut-off body; it has no size or memory
 limit; and it follows SERVICE to any host. So the proxy
 
 - refuses SERVICE and LOAD (403) and SPARQL it cannot parse (400), decided on the parsed
-  request (nlsc.query_policy, the rule of `nlsc query`);
+  request (nlsc.sparql.policy, the rule of `nlsc query`);
 - disconnects a client whose request is not in within --header-timeout, and keeps
   client resets out of the log;
 - holds each answer until it is complete: an answer over `--max-result-bytes`, or
@@ -50,15 +50,10 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .. import cli_args
 from ..errors import NlscError
 from ..namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from ..sparql.policy import PolicyError, check as check_policy
 from .page import SECURITY, routes
-
-HELP = ("serve the built dataset as a read-only SPARQL endpoint (Oxigraph server) on loopback, with query limits "
-        "and a query page at /; the default graph is the union of the named graphs ontology, data and context "
-        "(as in `nlsc query`), the inferred graph is reached with GRAPH")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
@@ -80,39 +75,6 @@ DROPPED = {"connection", "keep-alive", "transfer-encoding", "content-length", "s
 class ServeError(NlscError):
     exit_code = 2
 
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=cli_args.port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
-    parser.add_argument("--host", default=DEFAULT_HOST,
-                        help=f"address to listen on (default {DEFAULT_HOST}, loopback only; "
-                             "anything else exposes the endpoint to the network)")
-    parser.add_argument("--dist", metavar="DIR", help="folder holding nlsc.trig (default: dist/ of the checkout, else ./dist)")
-    parser.add_argument("--source-root", metavar="DIR", type=cli_args.existing_dir,
-                        help="folder holding ontology/ and data/, for the staleness check "
-                             "(default: the checkout or the installed package)")
-    parser.add_argument("--allow-stale", action="store_true",
-                        help="serve dist/ even if a source file is newer than dist/nlsc.trig")
-    parser.add_argument("--oxigraph", metavar="PATH", type=cli_args.existing_file,
-                        help="the oxigraph binary (default: found next to this Python, else on PATH)")
-    parser.add_argument("--query-timeout", "--timeout-s", dest="query_timeout", type=cli_args.seconds,
-                        default=DEFAULT_QUERY_TIMEOUT, metavar="SECONDS",
-                        help=f"time limit per request in seconds (default {DEFAULT_QUERY_TIMEOUT:g}); on overrun "
-                             "the client gets 503 and the Oxigraph server is restarted to stop the query")
-    parser.add_argument("--max-result-bytes", type=cli_args.result_bytes, default=DEFAULT_MAX_RESULT_BYTES, metavar="N",
-                        help=f"size limit of one answer in bytes (default {DEFAULT_MAX_RESULT_BYTES}); "
-                             "a larger answer gets 503")
-    parser.add_argument("--allow-remote", action="store_true",
-                        help="let queries use SERVICE (the server then fetches from other hosts)")
-    parser.add_argument("--max-memory-mb", type=cli_args.memory_mb, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
-                        help=f"address-space cap of the Oxigraph server process (default {DEFAULT_MAX_MEMORY_MB}; "
-                             "0: none); a query that needs more crashes the server, which is restarted")
-    parser.add_argument("--header-timeout", type=cli_args.seconds, default=DEFAULT_HEADER_TIMEOUT, metavar="SECONDS",
-                        help=f"a client must send its request (line, headers, body) within this many seconds of "
-                             f"connecting or of its previous answer (default {DEFAULT_HEADER_TIMEOUT:g}); else it is "
-                             "disconnected")
-
-
-# -- checks before starting ------------------------------------------------------
 
 def find_oxigraph(explicit: str | None = None) -> str:
     if explicit:
@@ -427,7 +389,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-# -- the command ------------------------------------------------------------------------
+# -- serving ----------------------------------------------------------------------------
 
 def bind(host: str, port: int, oxigraph: Oxigraph, args) -> Proxy:
     """The public socket, bound before anything is loaded so a taken port is refused at once."""
@@ -462,14 +424,9 @@ def banner(trig: Path, seconds: float, counts: dict[str, int], args) -> None:
     print("Press Ctrl-C to stop.", flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Serve until Ctrl-C or SIGTERM; refusals raise ServeError, reported by nlsc.cli."""
-    from ..paths import dist_dir, source_root
-
-    trig = dist_trig(dist_dir(args.dist))
-    if not args.allow_stale:
-        check_fresh(trig, source_root(args.source_root))
-    binary = find_oxigraph(args.oxigraph)
+def serve(trig: Path, binary: str, args: argparse.Namespace) -> int:
+    """Serve `trig` with the oxigraph `binary` until Ctrl-C or SIGTERM, with the limits of `args`
+    (nlsc.commands.serve's options); refusals raise ServeError, reported by nlsc.commands."""
     stop: list[int] = []  # a plain flag: a lock taken in a signal handler could deadlock
     old = {s: signal.signal(s, lambda signum, _: stop.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
     tmp = Path(tempfile.mkdtemp(prefix="nlsc-serve-"))

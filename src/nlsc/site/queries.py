@@ -89,7 +89,7 @@ def write_query_pages(queries: list[dict], store: ox.Store, template, write, sit
 
 
 def tables(query_dir: Path, dist_dir: Path) -> dict:
-    """The CSV tables of dist/ (nlsc.tables) for the index: file, titles, descriptions, rows."""
+    """The CSV tables of dist/ (nlsc.build.tables) for the index: file, titles, descriptions, rows."""
     import csv
 
     from ..build.tables import PACKAGE, read_tables

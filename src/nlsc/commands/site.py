@@ -1,6 +1,6 @@
 """`nlsc site`: write the website into DIST/site from the sources and the files in DIST.
 
-Exposes `HELP`, `add_arguments(parser)` and `run(args)` for nlsc.cli's
+Exposes `HELP`, `add_arguments(parser)` and `run(args)` for nlsc.commands's
 subcommand table.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli_args import existing_dir
+from .options import existing_dir
 
 HELP = "write the static website (pages, network diagram, ontology docs, content negotiation) into DIST/site"
 
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..build.sources import load
     from ..paths import dist_dir, layout
-    from . import build_site
+    from ..site import build_site
 
     lay = layout(getattr(args, "source_root", None))
     dist = dist_dir(getattr(args, "dist", None))

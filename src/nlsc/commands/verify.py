@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import NlscError
-from .namespaces import ASSERTED_GRAPHS, BASE, ID
-from .paths import dist_dir
+from ..errors import NlscError
+from ..namespaces import ASSERTED_GRAPHS, BASE, ID
+from ..paths import dist_dir
 
 HELP = "check dist/ against its SHA256SUMS and the VoID counts in dataset.ttl (exit 0 ok, 1 mismatch)"
 
@@ -160,7 +160,7 @@ def _objects(desc, subject, predicate: str) -> list[str]:
 
 def _linkset_triples(desc, subset, union) -> int:
     """Links from the dataset into the linkset's target, by its link predicates."""
-    from .build.describe import LINK_TARGETS
+    from ..build.describe import LINK_TARGETS
 
     prefixes = LINK_TARGETS.get(subset.value.rsplit("/", 1)[-1], (None, None, ()))[2]
     if not prefixes:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from .cli_args import existing_dir, output_dir
-from .paths import dist_dir, layout
-from .build.pipeline import build
+from .options import existing_dir, output_dir
+from ..paths import dist_dir, layout
+from ..build.pipeline import build
 
 HELP = "build all distributions and the website into dist/ (load, check, reason, validate, serialise, tables, describe, site, publish)"
 

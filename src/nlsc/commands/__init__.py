@@ -1,6 +1,6 @@
-"""Command line: `nlsc build`, `nlsc query` and the other subcommands.
-
-A subcommand is a module exposing
+"""The `nlsc` command (main, the entry point) and its subcommands, one module each,
+named as the subcommand (nlsc.commands.build is `nlsc build`). A subcommand module
+parses its options and calls the code that does the work; it exposes
 
     HELP: str                                  # one line for --help
     add_arguments(parser: ArgumentParser)      # its options
@@ -21,27 +21,17 @@ import sys
 import traceback
 from types import ModuleType
 
-from . import __version__
-from .errors import NlscError, SourceError
+from .. import __version__
+from ..errors import NlscError, SourceError
 
-#: subcommand name -> module that implements it
-SUBCOMMANDS = {
-    "build": "nlsc.cli_build",
-    "validate": "nlsc.build.validate",
-    "query": "nlsc.sparql.query",
-    "verify": "nlsc.verify",
-    "diff": "nlsc.diff",
-    "serve": "nlsc.serve.server",
-    "load": "nlsc.sparql.remote_store",
-    "site": "nlsc.site.cli",
-    "source": "nlsc.source.cli",
-}
+#: the subcommands in --help order; each is the module nlsc.commands.<name>
+SUBCOMMANDS = ("build", "validate", "query", "verify", "diff", "serve", "load", "site", "source")
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _modules() -> dict[str, ModuleType]:
-    return {name: importlib.import_module(module_name) for name, module_name in SUBCOMMANDS.items()}
+    return {name: importlib.import_module(f"{__name__}.{name}") for name in SUBCOMMANDS}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,7 +82,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nlsc {args.command}: internal error: {type(exc).__name__}: {first} "
               "(a bug in nlsc; --debug shows the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

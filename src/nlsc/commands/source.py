@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import cli_args
+from . import options
 from ..errors import NlscError
 
 HELP = ("compare the dataset's passages with a new copy of the source page "
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="table: one row per passage, then the details; json: one object (default table)")
     check.add_argument("--lang", choices=("nl", "en"), default="en",
                        help="language of the table's words and of the labels (default en)")
-    check.add_argument("--encoding", metavar="NAME", type=cli_args.encoding,
+    check.add_argument("--encoding", metavar="NAME", type=options.encoding,
                        help="read the page in this encoding (default: its byte-order mark, "
                             "its declared charset, else UTF-8)")
     check.add_argument("--dist", metavar="DIR",
@@ -41,10 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .align import align
-    from .dataset import read_dataset
-    from .page import read_page
-    from .report import as_json, table
+    from ..source.align import align
+    from ..source.dataset import read_dataset
+    from ..source.page import read_page
+    from ..source.report import as_json, table
 
     page = read_page(args.page, args.encoding)
     passages, citers, ordered = read_dataset(Path(args.dist) if args.dist else None,

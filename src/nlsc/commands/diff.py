@@ -18,8 +18,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import RDFS, SKOS
 
-from .errors import NlscError
-from .namespaces import prefixes_for
+from ..errors import NlscError
+from ..namespaces import prefixes_for
 
 HELP = ("show the statements added and removed between two builds "
         "(exit 0 the same, 1 different, 2 unusable input)")
