@@ -99,6 +99,26 @@ def test_resource_rdf_files_are_its_concise_bounded_description(site, union):
         assert isomorphic(g, expected), f"{key}.jsonld"
 
 
+def test_every_resource_jsonld_is_pyld_compacting_its_description(dist, site, union):
+    """Each page's JSON-LD is cut from the one compaction of nlsc.jsonld; pyld compacting the
+    page's concise bounded description with the page's own context gives the same bytes."""
+    from nlsc import jsonld as jl
+
+    subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
+    published = json.loads((dist / "context.jsonld").read_text("utf-8"))["@context"]
+    differing = []
+    for s in subjects:
+        path = site / (doc_path(s, "") + ".jsonld")
+        page = json.loads(path.read_text("utf-8"))
+        assert all(published[k] == v for k, v in page["@context"].items()), f"{path}: not the published context"
+        description = Graph()
+        union.cbd(s, target_graph=description)
+        reference = jl.dumps(jl.compact_nodes(jl.expanded(description), {"@context": page["@context"]}))
+        if reference != path.read_bytes():
+            differing.append(str(s))
+    assert len(subjects) > 100 and not differing, differing[:10]
+
+
 def test_every_resource_rdf_reads_back_as_its_ntriples(site, union):
     """The build writes the per-resource RDF/XML without parsing it back (the main
     RDF/XML distribution is); here every page's .rdf and .ttl must give its .nt."""

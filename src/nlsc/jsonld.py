@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 
 from pyld import jsonld
 from rdflib import BNode, Graph, Literal, URIRef
@@ -153,15 +154,37 @@ def compacted(graph: Graph, context_doc: dict) -> dict:
     return compact_nodes(expanded(graph), context_doc)
 
 
-def _embedded(node: dict, index: dict, passages: set) -> dict:
-    """A copy of `node` in which references to passages are the passages themselves."""
-    out = {}
-    for key, values in node.items():
-        if isinstance(values, list):
-            values = [dict(index[v["@id"]]) if isinstance(v, dict) and v.get("@id") in passages else v
-                      for v in values]
-        out[key] = values
-    return out
+@dataclass(frozen=True)
+class Compacted:
+    """One pyld compaction of a graph, and the smaller documents cut from it.
+
+    Compaction treats each node object on its own (the context alone decides a
+    node's compact form), so the documents of the site's resource pages are the
+    node objects of their subjects, taken from one compaction of the whole
+    graph instead of a compaction per page (which was most of the site's time)."""
+
+    document: dict  # {"@context": ..., "@graph": [...]}, as pyld wrote it
+    nodes: dict  # expanded @id (an IRI or "_:label") -> its compacted node object
+    expanded: dict  # expanded @id -> its expanded node object
+    position: dict  # expanded @id -> its place in the document
+
+    @classmethod
+    def of(cls, graph: Graph, context_doc: dict) -> "Compacted":
+        nodes = expanded(graph)
+        doc = compact_nodes(nodes, context_doc)
+        compact = doc.get("@graph", [{k: v for k, v in doc.items() if k != "@context"}])
+        if len(compact) != len(nodes):  # pyld drops no node object of from_rdf's; if it ever did, say so
+            raise ValueError(f"pyld compacted {len(nodes)} node objects into {len(compact)}")
+        return cls(doc, {n["@id"]: c for n, c in zip(nodes, compact)}, {n["@id"]: n for n in nodes},
+                   {n["@id"]: i for i, n in enumerate(nodes)})
+
+    def cut(self, ids, context: dict) -> dict:
+        """The document of the nodes `ids` (the subjects of a description), in the
+        whole document's order, with `context` (a part of the whole one that covers them)."""
+        chosen = [self.nodes[i] for i in sorted(ids, key=self.position.__getitem__)]
+        if len(chosen) == 1:  # as pyld writes a one-node document: the node at the top
+            return {"@context": context, **chosen[0]}
+        return {"@context": context, "@graph": chosen}
 
 
 def framed(graph: Graph, context_doc: dict) -> dict:
@@ -169,30 +192,50 @@ def framed(graph: Graph, context_doc: dict) -> dict:
     provisions, forward posts, context facts, ...) nested under @reverse and the
     passages of those statements nested in them; everything else by reference.
 
-    Built in one pass over the expanded graph and compacted once: the same tree a
-    JSON-LD frame would give, without pyld.frame's recursive search."""
+    The same tree a JSON-LD frame would give, without pyld.frame's recursive search:
+    assembled from the node objects of one compaction of `graph` (a node's compact
+    form does not depend on where it is nested), the reverse properties named by
+    their terms in the context."""
     orgs = {str(s) for c in ORGANISATION_CLASSES for s in graph.subjects(RDF.type, c)}
     passages = {str(s) for c in PASSAGE_CLASSES for s in graph.subjects(RDF.type, c)}
-    nodes = expanded(graph)
-    index = {n["@id"]: n for n in nodes}
+    whole = Compacted.of(graph, context_doc)
+    terms = {d["@id"]: t for t, d in context_doc["@context"].items() if isinstance(d, dict) and "@id" in d}
+
+    def term(prop: str) -> str:
+        if prop not in terms:
+            raise ValueError(f"the JSON-LD context has no term for <{prop}>, which the framed view needs")
+        return terms[prop]
+
+    def with_passages(node_id: str) -> dict:
+        """The compacted node, its references to passages replaced by the passages."""
+        out = dict(whole.nodes[node_id])
+        for prop, values in whole.expanded[node_id].items():
+            cited = {v["@id"] for v in values if isinstance(v, dict) and v.get("@id") in passages} \
+                if isinstance(values, list) else ()
+            if cited:
+                by_id = {whole.nodes[p]["id"]: whole.nodes[p] for p in cited}
+                value = out[term(prop)]
+                swap = lambda v: by_id.get(v if isinstance(v, str) else v.get("id"), v)  # noqa: E731
+                out[term(prop)] = [swap(v) for v in value] if isinstance(value, list) else swap(value)
+        return out
+
     pointing: dict = defaultdict(lambda: defaultdict(list))  # org -> property -> [statement]
-    for node in nodes:
-        if node["@id"] in orgs:
+    for node_id, node in whole.expanded.items():
+        if node_id in orgs:
             continue
         for prop, values in sorted(node.items()):
-            if prop.startswith("@"):
-                continue
-            for value in values:
-                target = value.get("@id") if isinstance(value, dict) else None
-                if target in orgs:
-                    pointing[target][prop].append(_embedded(node, index, passages))
+            if not prop.startswith("@") and any(isinstance(v, dict) and v.get("@id") in orgs for v in values):
+                statement = with_passages(node_id)
+                for target in {v["@id"] for v in values if isinstance(v, dict) and v.get("@id") in orgs}:
+                    pointing[target][prop].append(statement)
     tree = []
     for org in sorted(orgs):
-        obj = dict(index[org])
+        obj = dict(whole.nodes[org])
         if pointing[org]:
-            obj["@reverse"] = {prop: statements for prop, statements in sorted(pointing[org].items())}
+            obj["@reverse"] = {term(prop): nodes[0] if len(nodes) == 1 else nodes
+                               for prop, nodes in sorted(pointing[org].items())}
         tree.append(obj)
-    return compact_nodes(tree, context_doc)
+    return {"@context": context_doc["@context"], "@graph": tree}
 
 
 def dumps(doc) -> bytes:

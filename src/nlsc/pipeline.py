@@ -24,6 +24,7 @@ from rdflib.namespace import OWL, RDF, SH
 from . import __version__
 from .describe import describe
 from .errors import NlscError, SourceError, ValidationFailure
+from .jsonld import Compacted
 from .load import Sources, load, stable_bnodes
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from .paths import SourceLayout
@@ -110,12 +111,13 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None
     return result.report_graph
 
 
-def serialise(src: Sources, union: Graph, report: Graph | None, staged: Path) -> dict[str, Path]:
-    """The distributions, and the validation report beside them."""
-    written = write_all(src.dataset, union, staged)
+def serialise(src: Sources, union: Graph, report: Graph | None, staged: Path) -> tuple[dict[str, Path], Compacted]:
+    """The distributions, and the validation report beside them; also the compaction of
+    nlsc.jsonld, which the site reuses."""
+    written, compacted = write_all(src.dataset, union, staged)
     if report is not None:
         (staged / "validation.ttl").write_bytes(turtle(stable_bnodes(report, "r"), {**PREFIXES, "sh": str(SH)}))
-    return written
+    return written, compacted
 
 
 def tables(lay: SourceLayout, staged: Path) -> tuple[dict, dict, ox.Store]:
@@ -170,11 +172,12 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     }
     staged = staging_dir(dist)
     try:
-        written = stages.run("serialise", serialise, src, union, report, staged)
+        written, compacted = stages.run("serialise", serialise, src, union, report, staged)
         in_tables, table_kinds, store = stages.run("tables", tables, lay, staged)
         stages.run("describe", describe_build, src, lay, union, {**written, **in_tables},
                    {**DISTRIBUTIONS, **table_kinds}, counts, staged)
-        stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union, store=store)
+        stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union, store=store,
+                   compacted=compacted)
         stages.run("publish", swap, staged, dist)
     except BaseException:  # Ctrl-C too: no staging folder is left beside dist/
         discard(staged)

@@ -94,15 +94,28 @@ def _in(quads: list, graphs) -> list:
 _GRAPH_ORDER = tuple(map(str, GRAPHS_WITH_INFERRED))
 
 
-def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
-    """Write all distributions of `ds` into `out`; return name -> path. `union` is the
-    asserted graphs of `ds` as one graph (nlsc.ttl and nlsc.nt are written from `ds`)."""
-    ontology = ds.graph(GRAPH_ONTOLOGY)
-    with_inferred = Graph()
+def _with_inferred(ds: Dataset) -> Graph:
+    g = Graph()
     for iri in GRAPHS_WITH_INFERRED:
-        with_inferred += ds.graph(iri)
+        g += ds.graph(iri)
+    return g
+
+
+def jsonld_context(union: Graph) -> dict:
+    """The context of every JSON-LD document of the build ({"@context": ...},
+    context.jsonld): the terms and prefixes of the asserted graphs."""
+    return jl.build_context(union, prefixes_for(union))
+
+
+def write_all(ds: Dataset, union: Graph, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
+    """Write all distributions of `ds` into `out`; return name -> path, and the compaction
+    of nlsc.jsonld (the site cuts its pages' JSON-LD from it). `union` is the asserted
+    graphs of `ds` as one graph (nlsc.ttl and nlsc.nt are written from `ds`)."""
+    ontology = ds.graph(GRAPH_ONTOLOGY)
+    with_inferred = _with_inferred(ds)
     prefixes = prefixes_for(with_inferred)
-    context_doc = jl.build_context(union, prefixes)
+    context_doc = jsonld_context(union)
+    compacted = jl.Compacted.of(union, context_doc)
     quads = _dataset_quads(ds)
     asserted, in_ontology = _in(quads, ASSERTED_GRAPHS), _in(quads, [GRAPH_ONTOLOGY])
     writers = {
@@ -110,7 +123,7 @@ def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
         # TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED
         "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
         "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(with_inferred, context_doc)),
-        "nlsc.jsonld": lambda: jl.dumps(jl.compacted(union, context_doc)),
+        "nlsc.jsonld": lambda: jl.dumps(compacted.document),
         "nlsc.nq": lambda: rdfwrite.write(quads, N_QUADS),
         "nlsc.nt": lambda: rdfwrite.write(asserted, N_TRIPLES),
         "nlsc-ontology.ttl": lambda: readable_turtle(ontology, prefixes_for(ontology)),
@@ -122,4 +135,4 @@ def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
     for name in sorted(writers):
         _write(out / name, writers[name]())
         written[name] = out / name
-    return written
+    return written, compacted
