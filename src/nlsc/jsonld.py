@@ -23,6 +23,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from .namespaces import CV, OA, ORG, PREFIXES
+from .workers import spread
 
 _RDF_LANGSTRING = str(RDF.langString)
 LANGUAGE_MAP_PROPERTIES = {
@@ -154,6 +155,24 @@ def compacted(graph: Graph, context_doc: dict) -> dict:
     return compact_nodes(expanded(graph), context_doc)
 
 
+#: node objects from which the compaction is worth spreading over processes (x10 has 3,800)
+COMPACT_IN_WORKERS = 2_000
+_CONTEXT: dict = {}
+
+
+def _use_context(context_doc: dict) -> None:
+    _CONTEXT.clear()
+    _CONTEXT.update(context_doc)
+
+
+def _compact_part(nodes: list) -> list:
+    """The node objects of `nodes` compacted with the context set by _use_context."""
+    if not nodes:
+        return []
+    doc = compact_nodes(nodes, _CONTEXT)
+    return doc["@graph"] if "@graph" in doc else [{k: v for k, v in doc.items() if k != "@context"}]
+
+
 @dataclass(frozen=True)
 class Compacted:
     """One pyld compaction of a graph, and the smaller documents cut from it.
@@ -163,25 +182,34 @@ class Compacted:
     node objects of their subjects, taken from one compaction of the whole
     graph instead of a compaction per page (which was most of the site's time)."""
 
-    document: dict  # {"@context": ..., "@graph": [...]}, as pyld wrote it
+    context: dict  # the value of "@context"
     nodes: dict  # expanded @id (an IRI or "_:label") -> its compacted node object
     expanded: dict  # expanded @id -> its expanded node object
     position: dict  # expanded @id -> its place in the document
 
     @classmethod
     def of(cls, graph: Graph, context_doc: dict) -> "Compacted":
+        """pyld's compaction of `graph`, its node objects compacted in parts (in worker
+        processes for a large graph, nlsc.workers): each part as pyld compacts it alone."""
         nodes = expanded(graph)
-        doc = compact_nodes(nodes, context_doc)
-        compact = doc.get("@graph", [{k: v for k, v in doc.items() if k != "@context"}])
+        parts = spread(_compact_part, nodes, setup=_use_context, state=context_doc, minimum=COMPACT_IN_WORKERS)
+        compact = [node for part in parts for node in part]
         if len(compact) != len(nodes):  # pyld drops no node object of from_rdf's; if it ever did, say so
             raise ValueError(f"pyld compacted {len(nodes)} node objects into {len(compact)}")
-        return cls(doc, {n["@id"]: c for n, c in zip(nodes, compact)}, {n["@id"]: n for n in nodes},
-                   {n["@id"]: i for i, n in enumerate(nodes)})
+        ids = [n["@id"] for n in nodes]
+        return cls(context_doc["@context"], dict(zip(ids, compact)), dict(zip(ids, nodes)),
+                   {i: n for n, i in enumerate(ids)})
+
+    def document(self) -> dict:
+        """The whole document, as pyld writes the compaction of all the nodes at once."""
+        return self.cut(self.nodes, self.context)
 
     def cut(self, ids, context: dict) -> dict:
         """The document of the nodes `ids` (the subjects of a description), in the
         whole document's order, with `context` (a part of the whole one that covers them)."""
         chosen = [self.nodes[i] for i in sorted(ids, key=self.position.__getitem__)]
+        if not chosen:
+            return {"@context": context}
         if len(chosen) == 1:  # as pyld writes a one-node document: the node at the top
             return {"@context": context, **chosen[0]}
         return {"@context": context, "@graph": chosen}
@@ -235,7 +263,7 @@ def framed(graph: Graph, context_doc: dict) -> dict:
             obj["@reverse"] = {term(prop): nodes[0] if len(nodes) == 1 else nodes
                                for prop, nodes in sorted(pointing[org].items())}
         tree.append(obj)
-    return {"@context": context_doc["@context"], "@graph": tree}
+    return {"@context": whole.context, "@graph": tree}
 
 
 def dumps(doc) -> bytes:

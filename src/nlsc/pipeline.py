@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, SH
 
-from . import __version__
+from . import __version__, workers
 from .describe import describe
 from .errors import NlscError, SourceError, ValidationFailure
 from .jsonld import Compacted
@@ -157,6 +157,7 @@ def build(lay: SourceLayout, dist: Path, quiet: bool = False) -> BuildResult:
 
 def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     t0 = time.perf_counter()
+    workers.requested()  # a bad NLSC_WORKERS fails here, before any work
     stages = _Stages(quiet)
     _say(quiet, f"load: {lay.root}")
     src = stages.run("load", load, lay)

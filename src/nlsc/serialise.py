@@ -123,7 +123,7 @@ def write_all(ds: Dataset, union: Graph, out: Path) -> tuple[dict[str, Path], jl
         # TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED
         "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
         "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(with_inferred, context_doc)),
-        "nlsc.jsonld": lambda: jl.dumps(compacted.document),
+        "nlsc.jsonld": lambda: jl.dumps(compacted.document()),
         "nlsc.nq": lambda: rdfwrite.write(quads, N_QUADS),
         "nlsc.nt": lambda: rdfwrite.write(asserted, N_TRIPLES),
         "nlsc-ontology.ttl": lambda: readable_turtle(ontology, prefixes_for(ontology)),

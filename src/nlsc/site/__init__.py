@@ -34,6 +34,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
 from ..jsonld import Compacted, compact_nodes, dumps, expanded
 from ..rdfwrite import N_TRIPLES, RDF_XML, TURTLE
+from ..workers import spread
 from ..serialise import ManyGraphs, jsonld_context, ntriples, rdfxml, readable_turtle
 from . import conneg
 from .diagram import diagram, inline, legend_items
@@ -210,7 +211,7 @@ class _Site:
             _write(out / "queries" / q["name"], q["path"].read_bytes())
 
         # ontology serialisations and documentation
-        full_context = self.compacted.document["@context"]
+        full_context = self.compacted.context
         writers = {"ttl": lambda: readable_turtle(ontology),  # the same bytes as dist/nlsc-ontology.ttl
                    "jsonld": lambda: dumps(compact_nodes(expanded(ontology), {"@context": _context_for(
                        full_context, ontology)})),
@@ -234,8 +235,9 @@ class _Site:
         _write(out / "favicon.ico", favicon_png())
 
         # resource pages
-        pages = _ResourcePages(union, out, self.compacted, self.builder, self.env.get_template("resource.html.j2"))
-        self.result.pages.extend(pages.write_all(self.subjects))
+        inputs = PageInputs(union, self.compacted, anchors, prefixes_for(union), out)
+        for paths in spread(_write_pages, self.subjects, setup=_setup_pages, state=inputs, minimum=PAGES_IN_WORKERS):
+            self.result.pages.extend(paths)
 
     def finish(self) -> SiteResult:
         out, union, names, builder, env = self.out, self.union, self.names, self.builder, self.env
@@ -292,16 +294,40 @@ class _Site:
         return result
 
 
+@dataclass
+class PageInputs:
+    """What writing resource pages needs, in a worker process too (nlsc.workers)."""
+
+    union: Graph
+    compacted: Compacted
+    anchors: dict  # ontology term IRI -> anchor in def/index.html
+    prefixes: dict
+    out: Path
+
+
+#: resource pages from which writing them is worth spreading over processes (x10 has 2,117)
+PAGES_IN_WORKERS = 1_000
+_PAGES: list = []  # this process's page writer, made by _setup_pages
+
+
+def _setup_pages(inputs: PageInputs) -> None:
+    _PAGES[:] = [_ResourcePages(inputs)]
+
+
+def _write_pages(subjects: list) -> list[str]:
+    return [_PAGES[0].write(r) for r in subjects]
+
+
 class _ResourcePages:
     """One HTML page and four RDF files per resource: its concise bounded description
     in Turtle, N-Triples and RDF/XML (pyoxigraph's writers) and JSON-LD (its node
     objects, cut from the compaction of the whole dataset)."""
 
-    def __init__(self, union, out: Path, compacted: Compacted, builder, template):
-        self.union, self.out, self.compacted = union, out, compacted
-        self.context = compacted.document["@context"]
-        self.builder, self.template = builder, template
-        self.rdf = ManyGraphs(prefixes_for(union))
+    def __init__(self, inputs: PageInputs):
+        self.union, self.out, self.compacted = inputs.union, inputs.out, inputs.compacted
+        self.builder = PageBuilder(inputs.union, Names(inputs.union), inputs.anchors)
+        self.template = _env().get_template("resource.html.j2")
+        self.rdf = ManyGraphs(inputs.prefixes)
 
     def write(self, r) -> str:
         description = cbd(self.union, r)
@@ -310,7 +336,7 @@ class _ResourcePages:
         texts = dict(zip(RDF_FORMATS, self.rdf.write(description, tuple(RDF_FORMATS.values()))))
         # blank nodes of RDF lists are inside their list's value, not nodes of their own
         ids = [i for i in map(_expanded_id, set(description.subjects())) if i in self.compacted.nodes]
-        texts["jsonld"] = dumps(self.compacted.cut(ids, _context_for(self.context, description)))
+        texts["jsonld"] = dumps(self.compacted.cut(ids, _context_for(self.compacted.context, description)))
         written = {}
         for ext in ("ttl", "jsonld", "rdf", "nt"):
             _write(self.out / f"{stem}.{ext}", texts[ext])
@@ -319,9 +345,6 @@ class _ResourcePages:
         ctx["turtle"] = texts["ttl"].decode("utf-8")
         _write(self.out / ctx["path"], self.template.render(page=ctx, here=ctx["path"], site=_site_links(ctx["path"])))
         return ctx["path"]
-
-    def write_all(self, subjects: list) -> list[str]:
-        return [self.write(r) for r in subjects]
 
 
 def _site_links(here: str) -> dict:
