@@ -20,7 +20,7 @@ from nlsc.load import load  # noqa: E402
 from nlsc.namespaces import CV, ID, NLSC, ORG  # noqa: E402
 from nlsc.paths import layout  # noqa: E402
 from nlsc.site import build_site  # noqa: E402
-from nlsc.site.model import asserted_union, doc_path  # noqa: E402
+from nlsc.site.model import doc_path  # noqa: E402
 
 BASE = "https://w3id.org/nlsc/"
 
@@ -32,7 +32,7 @@ def site(dist) -> Path:
 
 @pytest.fixture(scope="module")
 def union() -> Graph:
-    return asserted_union(load(layout()).dataset)
+    return load(layout()).union()
 
 
 class Links(HTMLParser):
@@ -394,7 +394,7 @@ def test_site_is_byte_identical_across_runs(dist, tmp_path):
     for f in dist.iterdir():
         if f.is_file():
             (again / f.name).write_bytes(f.read_bytes())
-    build_site(load(layout()).dataset, again)
+    build_site(load(layout()), again)
     a = {p.relative_to(dist / "site"): p.read_bytes() for p in (dist / "site").rglob("*") if p.is_file()}
     b = {p.relative_to(again / "site"): p.read_bytes() for p in (again / "site").rglob("*") if p.is_file()}
     assert sorted(a) == sorted(b)

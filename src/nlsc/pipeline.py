@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, SH
 
@@ -26,11 +25,11 @@ from .describe import describe
 from .errors import NlscError, SourceError, ValidationFailure
 from .jsonld import Compacted
 from .load import Sources, load, stable_bnodes
+from .rdfwrite import Quads
 from .namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from .paths import SourceLayout
 from .publish import discard, release, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
-from .query import store_from_dist
 from .serialise import DISTRIBUTIONS, turtle, write_all
 from .site import build_site
 from .tables import write_tables
@@ -82,9 +81,7 @@ def reason(src: Sources, union: Graph, quiet: bool) -> Graph:
     """The OWL RL closure of the asserted triples, kept as the inferred graph."""
     _say(quiet, f"reason: OWL RL over {len(union)} asserted triples")
     inferred = infer(union)
-    target = src.dataset.graph(GRAPH_INFERRED)
-    for t in inferred:
-        target.add(t)
+    src.store.extend(Quads().of(inferred, str(GRAPH_INFERRED)))
     return inferred
 
 
@@ -101,7 +98,7 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None
         raise SourceError(where, message or where) from exc
     checks = lay.queries / "checks"
     try:
-        result = validate(src.dataset, shapes=shapes, checks=checks if checks.is_dir() else None)
+        result = validate(src, shapes=shapes, checks=checks if checks.is_dir() else None)
     except UnusableInput as exc:  # a shape the engine cannot run: name the file that holds it
         where = shapes_file_naming(lay.shapes, str(exc))
         raise (SourceError(lay.relative(where), str(exc)) if where else NlscError(str(exc))) from exc
@@ -111,20 +108,18 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None
     return result.report_graph
 
 
-def serialise(src: Sources, union: Graph, report: Graph | None, staged: Path) -> tuple[dict[str, Path], Compacted]:
+def serialise(src: Sources, report: Graph | None, staged: Path) -> tuple[dict[str, Path], Compacted]:
     """The distributions, and the validation report beside them; also the compaction of
     nlsc.jsonld, which the site reuses."""
-    written, compacted = write_all(src.dataset, union, staged)
+    written, compacted = write_all(src, staged)
     if report is not None:
         (staged / "validation.ttl").write_bytes(turtle(stable_bnodes(report, "r"), {**PREFIXES, "sh": str(SH)}))
     return written, compacted
 
 
-def tables(lay: SourceLayout, staged: Path) -> tuple[dict, dict, ox.Store]:
-    """The CSV tables of queries/tables/ and their datapackage.json (nlsc.tables), from the
-    store of the nlsc.trig just written; that store too, which the site's query pages reuse."""
-    store = store_from_dist(staged)
-    return (*write_tables(lay.queries, lay.root, store, staged, __version__), store)
+def tables(src: Sources, lay: SourceLayout, staged: Path) -> tuple[dict, dict]:
+    """The CSV tables of queries/tables/ and their datapackage.json (nlsc.tables), from the store."""
+    return write_tables(lay.queries, lay.root, src.store, staged, __version__)
 
 
 def describe_build(src: Sources, lay: SourceLayout, union: Graph, written: dict, catalogue: dict, counts: dict,
@@ -173,12 +168,11 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     }
     staged = staging_dir(dist)
     try:
-        written, compacted = stages.run("serialise", serialise, src, union, report, staged)
-        in_tables, table_kinds, store = stages.run("tables", tables, lay, staged)
+        written, compacted = stages.run("serialise", serialise, src, report, staged)
+        in_tables, table_kinds = stages.run("tables", tables, src, lay, staged)
         stages.run("describe", describe_build, src, lay, union, {**written, **in_tables},
                    {**DISTRIBUTIONS, **table_kinds}, counts, staged)
-        stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union, store=store,
-                   compacted=compacted)
+        stages.run("site", build_site, src, staged, source_root=lay.root, store=src.store, compacted=compacted)
         stages.run("publish", swap, staged, dist)
     except BaseException:  # Ctrl-C too: no staging folder is left beside dist/
         discard(staged)

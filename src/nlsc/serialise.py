@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from . import jsonld as jl
 from . import rdfwrite
 from .namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes, prefixes_for
+from .load import Sources
 from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Quads, canonical, used_prefixes
 
 #: name -> (media type, EU file-type code, title) for each distribution
@@ -79,13 +80,6 @@ class ManyGraphs:
         return [rdfwrite.write(quads, fmt, prefixes) for fmt in formats]
 
 
-def _dataset_quads(ds: Dataset) -> list:
-    """The asserted and inferred graphs of `ds` as canonical pyoxigraph quads, labelled
-    together (so a blank node has one label in every file)."""
-    quads = Quads()
-    return canonical(q for iri in GRAPHS_WITH_INFERRED for q in quads.of(ds.graph(iri), str(iri)))
-
-
 def _in(quads: list, graphs) -> list:
     names = {str(iri) for iri in graphs}
     return [q for q in quads if q.graph_name.value in names]
@@ -94,35 +88,28 @@ def _in(quads: list, graphs) -> list:
 _GRAPH_ORDER = tuple(map(str, GRAPHS_WITH_INFERRED))
 
 
-def _with_inferred(ds: Dataset) -> Graph:
-    g = Graph()
-    for iri in GRAPHS_WITH_INFERRED:
-        g += ds.graph(iri)
-    return g
-
-
 def jsonld_context(union: Graph) -> dict:
     """The context of every JSON-LD document of the build ({"@context": ...},
     context.jsonld): the terms and prefixes of the asserted graphs."""
     return jl.build_context(union, prefixes_for(union))
 
 
-def write_all(ds: Dataset, union: Graph, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
-    """Write all distributions of `ds` into `out`; return name -> path, and the compaction
-    of nlsc.jsonld (the site cuts its pages' JSON-LD from it). `union` is the asserted
-    graphs of `ds` as one graph (nlsc.ttl and nlsc.nt are written from `ds`)."""
-    ontology = ds.graph(GRAPH_ONTOLOGY)
-    with_inferred = _with_inferred(ds)
-    prefixes = prefixes_for(with_inferred)
+def write_all(src: Sources, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
+    """Write all distributions of the loaded (and reasoned) sources into `out`; return
+    name -> path, and the compaction of nlsc.jsonld (the site cuts its pages' JSON-LD from
+    it). The RDF files are written from the store's quads, labelled together (so a blank
+    node has one label in every file); JSON-LD and the ontology's Turtle from rdflib views."""
+    union, ontology = src.union(), src.graph(GRAPH_ONTOLOGY)
+    prefixes = prefixes_for(union)
     context_doc = jsonld_context(union)
     compacted = jl.Compacted.of(union, context_doc)
-    quads = _dataset_quads(ds)
+    quads = canonical(src.quads(*GRAPHS_WITH_INFERRED))
     asserted, in_ontology = _in(quads, ASSERTED_GRAPHS), _in(quads, [GRAPH_ONTOLOGY])
     writers = {
         "nlsc.ttl": lambda: rdfwrite.write(asserted, TURTLE, used_prefixes(asserted, prefixes)),
         # TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED
         "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
-        "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(with_inferred, context_doc)),
+        "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(src.graph(*GRAPHS_WITH_INFERRED), context_doc)),
         "nlsc.jsonld": lambda: jl.dumps(compacted.document()),
         "nlsc.nq": lambda: rdfwrite.write(quads, N_QUADS),
         "nlsc.nt": lambda: rdfwrite.write(asserted, N_TRIPLES),

@@ -34,11 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, SKOS
 
 from .check_queries import CheckFailure, run_checks, store_of
+from .load import Sources
 from .admit import read_source
 from .cli_args import existing_dir
 from .errors import NlscError, SourceError
@@ -133,14 +134,14 @@ def shapes_file_naming(directory: Path, message: str) -> Path | None:
     return None
 
 
-def load_sources(root: Path | None = None) -> Dataset:
-    """The dataset with its named graphs (nlsc.load)."""
+def load_sources(root: Path | None = None):
+    """The sources (nlsc.load.Sources)."""
     from .load import load
     from .paths import layout
 
     root = root or repo_root()
     try:
-        return load(layout(root)).dataset
+        return load(layout(root))
     except Exception as exc:
         if getattr(exc, "exit_code", None) == EXIT_UNUSABLE or isinstance(exc, (OSError, SyntaxError)):
             raise UnusableInput(str(exc)) from exc
@@ -148,16 +149,10 @@ def load_sources(root: Path | None = None) -> Dataset:
 
 
 def split_graphs(dataset_or_graphs) -> tuple[Graph, Graph]:
-    """(data graph = data + context, ontology graph) from a Dataset or a (data, ontology) pair."""
-    if isinstance(dataset_or_graphs, Dataset):
-        data = Graph()
-        for iri in (GRAPH_DATA, GRAPH_CONTEXT):
-            for t in dataset_or_graphs.graph(iri):
-                data.add(t)
-        ontology = Graph()
-        for t in dataset_or_graphs.graph(GRAPH_ONTOLOGY):
-            ontology.add(t)
-        return data, ontology
+    """(data graph = data + context, ontology graph) from the loaded sources (nlsc.load.Sources)
+    or a (data, ontology) pair."""
+    if isinstance(dataset_or_graphs, Sources):
+        return dataset_or_graphs.graph(GRAPH_DATA, GRAPH_CONTEXT), dataset_or_graphs.graph(GRAPH_ONTOLOGY)
     if isinstance(dataset_or_graphs, Graph):
         return dataset_or_graphs, Graph()
     data, ontology = dataset_or_graphs
@@ -291,8 +286,8 @@ def validate(
 ) -> Result:
     """Validate data + context against the shapes, with the ontology as a separate graph.
 
-    `dataset_or_graphs`: an rdflib Dataset with the named graphs .../graph/ontology,
-    /data and /context, or a pair (data graph, ontology graph), or a data Graph.
+    `dataset_or_graphs`: the loaded sources (nlsc.load.Sources, with the named graphs
+    .../graph/ontology, /data and /context), or a pair (data graph, ontology graph), or a data Graph.
     `engine`: a name in ENGINES (default: DEFAULT_ENGINE, or INFERENCE_ENGINE's).
     `checks`: a folder of check queries (queries/checks/*-violation.rq,
     nlsc.check_queries) to run on the asserted data too.

@@ -31,14 +31,15 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
-from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
+from ..load import Sources
+from ..namespaces import BASE, CV, GRAPH_ONTOLOGY, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
 from ..jsonld import Compacted, compact_nodes, dumps, expanded
 from ..rdfwrite import N_TRIPLES, RDF_XML, TURTLE
 from ..workers import spread
 from ..serialise import ManyGraphs, jsonld_context, ntriples, rdfxml, readable_turtle
 from . import conneg
 from .diagram import diagram, inline, legend_items
-from .model import Names, Text, asserted_union, doc_path, in_id_space, number, ontology_graph, rel
+from .model import Names, Text, doc_path, in_id_space, number, rel
 from .ontology import ontology_page, term_anchors
 from .search import search_index
 from .pages import LANGS, PageBuilder
@@ -168,14 +169,13 @@ def downloads(dist_dir: Path, described: Graph) -> list[dict]:
 
 # -- the build ---------------------------------------------------------------
 
-def build_site(dataset, dist_dir, *, source_root: Path | str | None = None, base_path: str = "/",
-               union: Graph | None = None, store=None, compacted: Compacted | None = None) -> SiteResult:
-    """Write the site into `dist_dir`/site from `dataset` (an rdflib Dataset with the
-    nlsc named graphs, or a plain Graph) and the files already in `dist_dir`.
-    `union`: ontology + data + context, `store`: the pyoxigraph store of
-    dist_dir/nlsc.trig that the query pages run on, and `compacted`: the compaction of
-    nlsc.jsonld, when the caller has them already."""
-    site = _Site(dataset, Path(dist_dir), source_root=source_root, base_path=base_path, union=union, store=store)
+def build_site(sources: Sources, dist_dir, *, source_root: Path | str | None = None, base_path: str = "/",
+               store=None, compacted: Compacted | None = None) -> SiteResult:
+    """Write the site into `dist_dir`/site from the loaded `sources` (their rdflib views:
+    nlsc.load) and the files already in `dist_dir`. `store`: the store the query pages
+    run on (default: dist_dir/nlsc.trig, else the sources' store), and `compacted`: the
+    compaction of nlsc.jsonld, when the caller has them already."""
+    site = _Site(sources, Path(dist_dir), source_root=source_root, base_path=base_path, store=store)
     site.compacted = compacted if compacted is not None else Compacted.of(site.union, jsonld_context(site.union))
     site.write_graph_pages()
     return site.finish()
@@ -185,15 +185,16 @@ class _Site:
     """One site build: write_graph_pages (from the graphs), then finish (the pages that
     also read the other files of dist/: downloads, index, query answers)."""
 
-    def __init__(self, dataset, dist_dir: Path, *, source_root, base_path: str, union: Graph | None, store):
-        self.dist_dir, self.base_path, self.store = dist_dir, base_path, store
+    def __init__(self, sources: Sources, dist_dir: Path, *, source_root, base_path: str, store):
+        self.dist_dir, self.base_path = dist_dir, base_path
+        self.store = store if store is not None else open_store(dist_dir, sources.store)
         self.out = out = dist_dir / SITE
         if out.exists():
             shutil.rmtree(out)
         out.mkdir(parents=True)
         _MADE.clear()
-        self.union = union if union is not None else asserted_union(dataset)
-        self.ontology = ontology_graph(dataset)
+        self.union = sources.union()
+        self.ontology = sources.graph(GRAPH_ONTOLOGY)
         self.names = Names(self.union)
         self.env = _env()
         self.result = SiteResult(root=out)
@@ -251,7 +252,7 @@ class _Site:
 
         # a page per bundled query, with its answer
         self.result.pages.extend(write_query_pages(
-            self.queries, self.store if self.store is not None else open_store(self.dist_dir, union),
+            self.queries, self.store,
             env.get_template("query.html.j2"),
             lambda path, text: _write(out / path, text), _site_links))
 

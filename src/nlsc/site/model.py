@@ -140,30 +140,5 @@ class Names:
         return (nl.value.casefold(), en.value.casefold(), str(term))
 
 
-def asserted_union(dataset) -> Graph:
-    """ontology + data + context as one Graph (a Graph is taken as it is)."""
-    from ..namespaces import ASSERTED_GRAPHS, bind_prefixes
-
-    if not hasattr(dataset, "graph") or not hasattr(dataset, "contexts"):
-        return dataset
-    g = bind_prefixes(Graph())
-    for iri in ASSERTED_GRAPHS:
-        for t in dataset.graph(iri):
-            g.add(t)
-    return g
-
-
-def ontology_graph(dataset) -> Graph:
-    from ..namespaces import GRAPH_ONTOLOGY
-
-    if hasattr(dataset, "contexts"):
-        return dataset.graph(GRAPH_ONTOLOGY)
-    g = Graph()
-    for s, p, o in dataset:
-        if str(s).startswith(BASE + "def"):
-            g.add((s, p, o))
-    return g
-
-
 def is_blank(term) -> bool:
     return isinstance(term, BNode)
