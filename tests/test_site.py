@@ -103,6 +103,7 @@ def test_every_resource_jsonld_is_pyld_compacting_its_description(dist, site, un
     """Each page's JSON-LD is cut from the one compaction of nlsc.jsonld; pyld compacting the
     page's concise bounded description with the page's own context gives the same bytes."""
     from nlsc import jsonld as jl
+    from nlsc.rdfwrite import Quads
 
     subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
     published = json.loads((dist / "context.jsonld").read_text("utf-8"))["@context"]
@@ -113,7 +114,8 @@ def test_every_resource_jsonld_is_pyld_compacting_its_description(dist, site, un
         assert all(published[k] == v for k, v in page["@context"].items()), f"{path}: not the published context"
         description = Graph()
         union.cbd(s, target_graph=description)
-        reference = jl.dumps(jl.compact_nodes(jl.expanded(description), {"@context": page["@context"]}))
+        triples = [q.triple for q in Quads().of(description)]
+        reference = jl.dumps(jl.compact_nodes(jl.expanded(triples), {"@context": page["@context"]}))
         if reference != path.read_bytes():
             differing.append(str(s))
     assert len(subjects) > 100 and not differing, differing[:10]

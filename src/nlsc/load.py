@@ -83,12 +83,15 @@ class Sources:
         """The quads of the named graphs `graphs`, in that order."""
         return [q for iri in graphs for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(str(iri)))]
 
+    def triples(self, *iris) -> set:
+        """The triples of the named graphs `iris`, each once."""
+        return {q.triple for q in self.quads(*iris)}
+
     def graph(self, *iris) -> Graph:
         """The named graphs `iris` as one rdflib Graph (made once; do not change it)."""
         key = tuple(map(str, iris))
         if key not in self._views:
-            quads = self.quads(*iris)
-            self._views[key] = self._terms.graph({q.triple for q in quads} if len(iris) > 1 else quads)
+            self._views[key] = self._terms.graph(self.triples(*iris) if len(iris) > 1 else self.quads(*iris))
         return self._views[key]
 
     def union(self) -> Graph:

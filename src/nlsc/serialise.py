@@ -88,10 +88,10 @@ def _in(quads: list, graphs) -> list:
 _GRAPH_ORDER = tuple(map(str, GRAPHS_WITH_INFERRED))
 
 
-def jsonld_context(union: Graph) -> dict:
+def jsonld_context(src: Sources) -> dict:
     """The context of every JSON-LD document of the build ({"@context": ...},
     context.jsonld): the terms and prefixes of the asserted graphs."""
-    return jl.build_context(union, prefixes_for(union))
+    return jl.build_context(src.triples(*ASSERTED_GRAPHS), prefixes_for(src.union()))
 
 
 def write_all(src: Sources, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
@@ -101,15 +101,15 @@ def write_all(src: Sources, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
     node has one label in every file); JSON-LD and the ontology's Turtle from rdflib views."""
     union, ontology = src.union(), src.graph(GRAPH_ONTOLOGY)
     prefixes = prefixes_for(union)
-    context_doc = jsonld_context(union)
-    compacted = jl.Compacted.of(union, context_doc)
+    context_doc = jsonld_context(src)
+    compacted = jl.Compacted.of(src.triples(*ASSERTED_GRAPHS), context_doc)
     quads = canonical(src.quads(*GRAPHS_WITH_INFERRED))
     asserted, in_ontology = _in(quads, ASSERTED_GRAPHS), _in(quads, [GRAPH_ONTOLOGY])
     writers = {
         "nlsc.ttl": lambda: rdfwrite.write(asserted, TURTLE, used_prefixes(asserted, prefixes)),
         # TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED
         "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
-        "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(src.graph(*GRAPHS_WITH_INFERRED), context_doc)),
+        "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(src.triples(*GRAPHS_WITH_INFERRED), context_doc)),
         "nlsc.jsonld": lambda: jl.dumps(compacted.document()),
         "nlsc.nq": lambda: rdfwrite.write(quads, N_QUADS),
         "nlsc.nt": lambda: rdfwrite.write(asserted, N_TRIPLES),

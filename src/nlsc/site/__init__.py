@@ -32,7 +32,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
 from ..load import Sources
-from ..namespaces import BASE, CV, GRAPH_ONTOLOGY, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
+from ..namespaces import ASSERTED_GRAPHS, BASE, CV, GRAPH_ONTOLOGY, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
 from ..jsonld import Compacted, compact_nodes, dumps, expanded
 from ..rdfwrite import N_TRIPLES, RDF_XML, TURTLE
 from ..workers import spread
@@ -176,7 +176,8 @@ def build_site(sources: Sources, dist_dir, *, source_root: Path | str | None = N
     run on (default: dist_dir/nlsc.trig, else the sources' store), and `compacted`: the
     compaction of nlsc.jsonld, when the caller has them already."""
     site = _Site(sources, Path(dist_dir), source_root=source_root, base_path=base_path, store=store)
-    site.compacted = compacted if compacted is not None else Compacted.of(site.union, jsonld_context(site.union))
+    site.compacted = compacted if compacted is not None else Compacted.of(
+        sources.triples(*ASSERTED_GRAPHS), jsonld_context(sources))
     site.write_graph_pages()
     return site.finish()
 
@@ -193,7 +194,7 @@ class _Site:
             shutil.rmtree(out)
         out.mkdir(parents=True)
         _MADE.clear()
-        self.union = sources.union()
+        self.sources, self.union = sources, sources.union()
         self.ontology = sources.graph(GRAPH_ONTOLOGY)
         self.names = Names(self.union)
         self.env = _env()
@@ -214,8 +215,8 @@ class _Site:
         # ontology serialisations and documentation
         full_context = self.compacted.context
         writers = {"ttl": lambda: readable_turtle(ontology),  # the same bytes as dist/nlsc-ontology.ttl
-                   "jsonld": lambda: dumps(compact_nodes(expanded(ontology), {"@context": _context_for(
-                       full_context, ontology)})),
+                   "jsonld": lambda: dumps(compact_nodes(expanded(self.sources.triples(GRAPH_ONTOLOGY)), {
+                       "@context": _context_for(full_context, ontology)})),
                    "rdf": lambda: rdfxml(ontology), "nt": lambda: ntriples(ontology)}
         files = {}
         for ext, write in writers.items():
