@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, SKOS
@@ -157,6 +158,23 @@ def split_graphs(dataset_or_graphs) -> tuple[Graph, Graph]:
         return dataset_or_graphs, Graph()
     data, ontology = dataset_or_graphs
     return data, (ontology if ontology is not None else Graph())
+
+
+def _inputs(dataset_or_graphs, engine: str) -> tuple:
+    """(the data + context as `engine` reads it, the ontology graph, a function giving the
+    store the check queries run on, a graph with the labels for the report). The loaded
+    sources give their store and its views (nlsc.load): no graph is converted again."""
+    if isinstance(dataset_or_graphs, Sources):
+        src = dataset_or_graphs
+        if engine in STORE_INPUT:
+            data = ox.Store()
+            data.extend(ox.Quad(*t) for t in src.triples(GRAPH_DATA, GRAPH_CONTEXT))  # in the default graph
+        else:
+            data = src.graph(GRAPH_DATA, GRAPH_CONTEXT)
+        return data, src.graph(GRAPH_ONTOLOGY), lambda: src.store, src.union()
+    data, ontology = split_graphs(dataset_or_graphs)
+    return (store_of({None: data}) if engine in STORE_INPUT else data, ontology,
+            lambda: store_of({GRAPH_DATA: data, GRAPH_ONTOLOGY: ontology}), data)
 
 
 # --------------------------------------------------------------------------- results
@@ -294,13 +312,13 @@ def validate(
     """
     engine = engine or INFERENCE_ENGINE.get(inference, DEFAULT_ENGINE)
     shacl_validate = importlib.import_module(ENGINES[engine]).validate
-    data, ontology = split_graphs(dataset_or_graphs)
+    data, ontology, checked, labelled = _inputs(dataset_or_graphs, engine)
     shapes = shapes if shapes is not None else load_shapes()
     ont = ontology + extra_ontology if extra_ontology is not None else ontology
     started = time.perf_counter()
     try:
         _, report, _ = shacl_validate(
-            store_of({None: data}) if engine in STORE_INPUT else data,
+            data,
             shacl_graph=shapes,
             ont_graph=ont,
             inference=None if inference == "none" else inference,
@@ -316,11 +334,11 @@ def validate(
         raise UnusableInput(f"SHACL validation could not run: {exc}") from exc
     if not isinstance(report, Graph):  # an engine hands back its exception when a shape fails to run
         raise UnusableInput(f"SHACL validation could not run: {report}")
-    failed = tuple(run_checks(store_of({GRAPH_DATA: data, GRAPH_ONTOLOGY: ontology}), checks)) if checks else ()
+    failed = tuple(run_checks(checked(), checks)) if checks else ()
     seconds = time.perf_counter() - started
     found = findings(report, shapes)
     conforms = not failed and not any(f.severity == SH.Violation for f in found)
-    text = render_text(found, data_for_labels if data_for_labels is not None else data, lang=lang,
+    text = render_text(found, data_for_labels if data_for_labels is not None else labelled, lang=lang,
                        conforms=conforms, failed=failed)
     return Result(conforms, report, text, tuple(found), seconds, failed)
 
