@@ -28,7 +28,7 @@ def _graphs(root: Path, without: set[str]):
     from nlsc.paths import layout
     from nlsc.build.validate import split_graphs
 
-    data, ontology = split_graphs(load(layout(root)).dataset)
+    data, ontology = split_graphs(load(layout(root)))
     shapes = Graph()
     for path in sorted((root / "shapes").glob("*.ttl")):
         if path.name not in without:

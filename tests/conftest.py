@@ -92,7 +92,7 @@ def mini_copy(tmp_path) -> Path:
 
 def synthetic_union(target: Path, scale: int, seed: int):
     """The asserted union of a bench/generate.py landscape written into `target`
-    (with its own data/reference/identifiers.csv), loaded by nlsc.load."""
+    (with its own data/reference/identifiers.csv), loaded by nlsc.build.sources."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")

@@ -84,12 +84,12 @@ def test_x1_passes_check_and_shapes(generated):
         pytest.skip("no shapes/ yet")
     from nlsc.build import validate as V
 
-    result = V.validate(src.dataset, shapes=V.load_shapes(lay.shapes))
+    result = V.validate(src, shapes=V.load_shapes(lay.shapes))
     assert result.conforms, result.report_text
     # the quotes are verbatim in the synthetic page
     page = (root / "data" / "source" / "samenwerking-nationaal.txt").read_text(encoding="utf-8")
     from rdflib import URIRef
 
     exact = URIRef("http://www.w3.org/ns/oa#exact")
-    quotes = [str(o) for g in src.dataset.graphs() for o in g.objects(None, exact)]
+    quotes = [str(o) for o in src.union().objects(None, exact)]
     assert quotes and all(q in page for q in quotes)

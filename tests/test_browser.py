@@ -39,7 +39,7 @@ from nlsc.build.sources import load  # noqa: E402
 from nlsc.namespaces import CV, ORG  # noqa: E402
 from rdflib.namespace import RDF  # noqa: E402
 from nlsc.paths import layout  # noqa: E402
-from nlsc.site.model import Names, asserted_union, doc_path  # noqa: E402
+from nlsc.site.model import Names, doc_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("NLSC_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
@@ -254,7 +254,7 @@ def test_every_page_loads_without_errors(site, server, browser):
 
 
 def test_diagram_renders_with_every_organisation(site, server, browser):
-    union = asserted_union(load(layout()).dataset)
+    union = load(layout()).union()
     names = Names(union)
     orgs = sorted(union.subjects(predicate=None, object=CV.PublicOrganisation))
     assert orgs
@@ -351,7 +351,7 @@ def _search(browser, text: str) -> list[str]:
 
 
 def test_search_finds_a_resource_by_any_label_and_leads_to_its_page(site, server, browser):
-    union = asserted_union(load(layout()).dataset)
+    union = load(layout()).union()
     names = Names(union)
     from rdflib import Literal
     from rdflib.namespace import SKOS
@@ -378,7 +378,7 @@ def test_search_finds_a_resource_by_any_label_and_leads_to_its_page(site, server
 
 
 def test_diagram_page_node_leads_to_its_page(site, server, browser):
-    union = asserted_union(load(layout()).dataset)
+    union = load(layout()).union()
     names = Names(union)
     assert not browser.open(server + "diagram.html")
     assert browser.evaluate("document.querySelectorAll('nav.menu a').length") >= 4  # the menu is there

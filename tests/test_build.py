@@ -79,14 +79,23 @@ def test_missing_ontology_is_unusable_input(tmp_path):
 
 
 def test_builds_are_byte_identical(dist, tmp_path):
-    """`nlsc build` under another hash seed writes the bytes of the session's build."""
+    """`nlsc build` under another hash seed, its JSON-LD compaction and resource pages spread
+    over two worker processes (nlsc.workers), writes the bytes of the session's build (which
+    does that work in one process: the real data is below the workers' thresholds)."""
     seed = str(int(os.environ.get("PYTHONHASHSEED", "0").replace("random", "0")) + 1)  # not this process's seed
-    res = run_cli("build", "--dist", str(tmp_path / "d"), "-q", env={"PYTHONHASHSEED": seed})
+    res = run_cli("build", "--dist", str(tmp_path / "d"), "-q", env={"PYTHONHASHSEED": seed, "NLSC_WORKERS": "2"})
     assert res.returncode == 0, res.stderr
     snap_a, snap_b = _snapshot(dist), _snapshot(tmp_path / "d")
     assert snap_a.keys() == snap_b.keys()
     differing = [name for name in snap_a if snap_a[name] != snap_b[name]]
     assert not differing
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_worker_count_is_refused_before_any_work(tmp_path, value):
+    res = run_cli("build", "--dist", str(tmp_path / "d"), env={"NLSC_WORKERS": value})
+    assert res.returncode == 2 and f"NLSC_WORKERS={value!r}" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr and "load:" not in res.stderr and not (tmp_path / "d").exists()
 
 
 def test_the_pipeline_times_its_stages_and_writes_the_same_bytes(dist, tmp_path):

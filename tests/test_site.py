@@ -20,7 +20,7 @@ from nlsc.build.sources import load  # noqa: E402
 from nlsc.namespaces import CV, ID, NLSC, ORG  # noqa: E402
 from nlsc.paths import layout  # noqa: E402
 from nlsc.site import build_site  # noqa: E402
-from nlsc.site.model import asserted_union, doc_path  # noqa: E402
+from nlsc.site.model import doc_path  # noqa: E402
 
 BASE = "https://w3id.org/nlsc/"
 
@@ -32,7 +32,7 @@ def site(dist) -> Path:
 
 @pytest.fixture(scope="module")
 def union() -> Graph:
-    return asserted_union(load(layout()).dataset)
+    return load(layout()).union()
 
 
 class Links(HTMLParser):
@@ -97,6 +97,28 @@ def test_resource_rdf_files_are_its_concise_bounded_description(site, union):
         assert isinstance(doc["@context"], dict), "JSON-LD must embed its context (never a remote one)"
         g = Graph().parse(data=json.dumps(doc), format="json-ld")
         assert isomorphic(g, expected), f"{key}.jsonld"
+
+
+def test_every_resource_jsonld_is_pyld_compacting_its_description(dist, site, union):
+    """Each page's JSON-LD is cut from the one compaction of nlsc.jsonld; pyld compacting the
+    page's concise bounded description with the page's own context gives the same bytes."""
+    from nlsc.build import jsonld as jl
+    from nlsc.build.rdfwrite import Quads
+
+    subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
+    published = json.loads((dist / "context.jsonld").read_text("utf-8"))["@context"]
+    differing = []
+    for s in subjects:
+        path = site / (doc_path(s, "") + ".jsonld")
+        page = json.loads(path.read_text("utf-8"))
+        assert all(published[k] == v for k, v in page["@context"].items()), f"{path}: not the published context"
+        description = Graph()
+        union.cbd(s, target_graph=description)
+        triples = [q.triple for q in Quads().of(description)]
+        reference = jl.dumps(jl.compact_nodes(jl.expanded(triples), {"@context": page["@context"]}))
+        if reference != path.read_bytes():
+            differing.append(str(s))
+    assert len(subjects) > 100 and not differing, differing[:10]
 
 
 def test_every_resource_rdf_reads_back_as_its_ntriples(site, union):
@@ -374,7 +396,7 @@ def test_site_is_byte_identical_across_runs(dist, tmp_path):
     for f in dist.iterdir():
         if f.is_file():
             (again / f.name).write_bytes(f.read_bytes())
-    build_site(load(layout()).dataset, again)
+    build_site(load(layout()), again)
     a = {p.relative_to(dist / "site"): p.read_bytes() for p in (dist / "site").rglob("*") if p.is_file()}
     b = {p.relative_to(again / "site"): p.read_bytes() for p in (again / "site").rglob("*") if p.is_file()}
     assert sorted(a) == sorted(b)

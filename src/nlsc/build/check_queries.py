@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..sparql.query import parse_header, run_query
+from .rdfwrite import Quads
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,11 @@ def check_files(directory: Path) -> list[Path]:
 
 
 def store_of(graphs: dict) -> ox.Store:
-    """An Oxigraph store of rdflib graphs, {graph name: Graph}: the boundary between the
-    rdflib model of the build and the SPARQL engine (N-Triples in, one graph at a time)."""
-    store = ox.Store()
+    """An Oxigraph store of rdflib graphs, {graph name (None: the default graph): Graph}:
+    the boundary between the rdflib model of the build and the Oxigraph engines."""
+    store, terms = ox.Store(), Quads()
     for name, graph in graphs.items():
-        store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES,
-                        to_graph=ox.NamedNode(str(name)))
+        store.extend(terms.of(graph, str(name) if name is not None else None))
     return store
 
 

@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 
+import pyoxigraph as ox
 from pyld import jsonld
-from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from ..namespaces import CV, OA, ORG, PREFIXES
+from ..workers import spread
 
 _RDF_LANGSTRING = str(RDF.langString)
-LANGUAGE_MAP_PROPERTIES = {
+_TYPE, _XSD_STRING = str(RDF.type), str(XSD.string)
+LANGUAGE_MAP_PROPERTIES = {str(p) for p in (
     SKOS.prefLabel, SKOS.altLabel, SKOS.definition, SKOS.scopeNote,
     RDFS.label, RDFS.comment, DCTERMS.title, DCTERMS.description,
-}
+)}
 #: JSON-LD keyword aliases; their names are not available as terms
 ALIASES = {"id": "@id", "type": "@type"}
 #: classes of the passages nested under the statements that rest on them
@@ -59,13 +62,25 @@ def _valid_term(name: str, prefixes: dict = PREFIXES) -> bool:
         and name not in ALIASES and name not in prefixes
 
 
-def build_context(graph: Graph, prefixes: dict | None = None) -> dict:
-    """The JSON-LD context for `graph` (its used properties and classes)."""
-    props = sorted({p for p in graph.predicates() if p != RDF.type})
-    classes = sorted({o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef)})
+def _datatype(o: ox.Literal) -> str | None:
+    """A literal's datatype, None for a plain or language-tagged string."""
+    return None if o.language or o.datatype.value == _XSD_STRING else o.datatype.value
+
+
+def build_context(triples, prefixes: dict | None = None) -> dict:
+    """The JSON-LD context for `triples` (pyoxigraph triples: their properties and classes)."""
+    objects: dict[str, list] = defaultdict(list)  # property -> its values
+    classes = set()
+    for t in triples:
+        if t.predicate.value == _TYPE:
+            if isinstance(t.object, ox.NamedNode):
+                classes.add(t.object.value)
+        else:
+            objects[t.predicate.value].append(t.object)
+    props, classes = sorted(objects), sorted(classes)
     prefixes = prefixes or PREFIXES
     by_local: dict[str, list[str]] = defaultdict(list)
-    for iri in {*map(str, props), *map(str, classes)}:
+    for iri in {*props, *classes}:
         by_local[_split(iri)[1]].append(iri)
     names: dict[str, str] = {}
     nlsc_ns = PREFIXES["nlsc"]
@@ -85,25 +100,24 @@ def build_context(graph: Graph, prefixes: dict | None = None) -> dict:
 
     ctx: dict = {**ALIASES, **prefixes}
     for p in props:
-        name = names.get(str(p))
+        name = names.get(p)
         if name is None:
             continue
-        objects = list(graph.objects(None, p))
-        definition: dict = {"@id": str(p)}
-        if objects and all(isinstance(o, (URIRef, BNode)) for o in objects):
+        values = objects[p]
+        definition: dict = {"@id": p}
+        if all(isinstance(o, (ox.NamedNode, ox.BlankNode)) for o in values):
             definition["@type"] = "@id"
-        elif objects and all(isinstance(o, Literal) for o in objects):
-            langs = {o.language for o in objects}
-            dtypes = {o.datatype for o in objects}
-            if p in LANGUAGE_MAP_PROPERTIES and None not in langs:
+        elif all(isinstance(o, ox.Literal) for o in values):
+            dtypes = {_datatype(o) for o in values}
+            if p in LANGUAGE_MAP_PROPERTIES and all(o.language for o in values):
                 definition["@container"] = "@language"
-            elif len(dtypes) == 1 and None not in dtypes and dtypes != {XSD.string}:
-                definition["@type"] = str(next(iter(dtypes)))
+            elif len(dtypes) == 1 and None not in dtypes:
+                definition["@type"] = next(iter(dtypes))
         ctx[name] = definition
     for c in classes:
-        name = names.get(str(c))
+        name = names.get(c)
         if name is not None:
-            ctx[name] = {"@id": str(c)}
+            ctx[name] = {"@id": c}
     return {"@context": ctx}
 
 
@@ -115,32 +129,32 @@ def refuse_remote(url, options=None):
 
 
 def _rdf_term(term) -> dict:
-    """An rdflib term as a term of pyld's RDF dataset."""
-    if isinstance(term, BNode):
-        return {"type": "blank node", "value": f"_:{term}"}
-    if isinstance(term, Literal):
+    """A pyoxigraph term as a term of pyld's RDF dataset."""
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": f"_:{term.value}"}
+    if isinstance(term, ox.Literal):
         if term.language:
-            return {"type": "literal", "value": str(term), "datatype": _RDF_LANGSTRING,
-                    "language": term.language}
-        return {"type": "literal", "value": str(term), "datatype": str(term.datatype or XSD.string)}
-    return {"type": "IRI", "value": str(term)}
+            return {"type": "literal", "value": term.value, "datatype": _RDF_LANGSTRING, "language": term.language}
+        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    return {"type": "IRI", "value": term.value}
 
 
 def _sort_key(triple: tuple) -> tuple:
     return tuple((t["value"], t.get("datatype", ""), t.get("language", "")) for t in triple)
 
 
-def _rdf_dataset(graph: Graph) -> dict:
-    """`graph` as pyld's RDF dataset, its triples sorted (so pyld orders the values
-    the same every run). Built directly rather than handed over as N-Quads text:
-    pyld's N-Quads parser drops duplicates by a linear scan per triple, quadratic in
-    the graph (50 s of a 54 s compaction at x10); an rdflib graph holds no duplicates."""
-    rows = sorted(((_rdf_term(s), _rdf_term(p), _rdf_term(o)) for s, p, o in graph), key=_sort_key)
+def _rdf_dataset(triples) -> dict:
+    """`triples` (pyoxigraph triples, no duplicates) as pyld's RDF dataset, sorted (so pyld
+    orders the values the same every run). Built directly rather than handed over as
+    N-Quads text: pyld's N-Quads parser drops duplicates by a linear scan per triple,
+    quadratic in the graph (50 s of a 54 s compaction at x10)."""
+    rows = sorted(((_rdf_term(t.subject), _rdf_term(t.predicate), _rdf_term(t.object)) for t in triples),
+                  key=_sort_key)
     return {"@default": [{"subject": s, "predicate": p, "object": o} for s, p, o in rows]}
 
 
-def expanded(graph: Graph) -> list:
-    return jsonld.from_rdf(_rdf_dataset(graph), {"useNativeTypes": False})
+def expanded(triples) -> list:
+    return jsonld.from_rdf(_rdf_dataset(triples), {"useNativeTypes": False})
 
 
 def compact_nodes(nodes: list, context_doc: dict) -> dict:
@@ -149,50 +163,119 @@ def compact_nodes(nodes: list, context_doc: dict) -> dict:
     return jsonld.compact(nodes, context_doc, {"skipExpansion": True, "documentLoader": refuse_remote})
 
 
-def compacted(graph: Graph, context_doc: dict) -> dict:
-    return compact_nodes(expanded(graph), context_doc)
+#: node objects from which the compaction is worth spreading over processes (x10 has 3,800)
+COMPACT_IN_WORKERS = 2_000
+_CONTEXT: dict = {}
 
 
-def _embedded(node: dict, index: dict, passages: set) -> dict:
-    """A copy of `node` in which references to passages are the passages themselves."""
-    out = {}
-    for key, values in node.items():
-        if isinstance(values, list):
-            values = [dict(index[v["@id"]]) if isinstance(v, dict) and v.get("@id") in passages else v
-                      for v in values]
-        out[key] = values
-    return out
+def _use_context(context_doc: dict) -> None:
+    _CONTEXT.clear()
+    _CONTEXT.update(context_doc)
 
 
-def framed(graph: Graph, context_doc: dict) -> dict:
+def _compact_part(nodes: list) -> list:
+    """The node objects of `nodes` compacted with the context set by _use_context."""
+    if not nodes:
+        return []
+    doc = compact_nodes(nodes, _CONTEXT)
+    return doc["@graph"] if "@graph" in doc else [{k: v for k, v in doc.items() if k != "@context"}]
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """One pyld compaction of a graph, and the smaller documents cut from it.
+
+    Compaction treats each node object on its own (the context alone decides a
+    node's compact form), so the documents of the site's resource pages are the
+    node objects of their subjects, taken from one compaction of the whole
+    graph instead of a compaction per page (which was most of the site's time)."""
+
+    context: dict  # the value of "@context"
+    nodes: dict  # expanded @id (an IRI or "_:label") -> its compacted node object
+    expanded: dict  # expanded @id -> its expanded node object
+    position: dict  # expanded @id -> its place in the document
+
+    @classmethod
+    def of(cls, triples, context_doc: dict) -> "Compacted":
+        """pyld's compaction of `triples` (pyoxigraph triples, no duplicates), its node objects
+        compacted in parts (in worker processes for a large graph, nlsc.workers): each part
+        as pyld compacts it alone."""
+        nodes = expanded(triples)
+        parts = spread(_compact_part, nodes, setup=_use_context, state=context_doc, minimum=COMPACT_IN_WORKERS)
+        compact = [node for part in parts for node in part]
+        if len(compact) != len(nodes):  # pyld drops no node object of from_rdf's; if it ever did, say so
+            raise ValueError(f"pyld compacted {len(nodes)} node objects into {len(compact)}")
+        ids = [n["@id"] for n in nodes]
+        return cls(context_doc["@context"], dict(zip(ids, compact)), dict(zip(ids, nodes)),
+                   {i: n for n, i in enumerate(ids)})
+
+    def document(self) -> dict:
+        """The whole document, as pyld writes the compaction of all the nodes at once."""
+        return self.cut(self.nodes, self.context)
+
+    def cut(self, ids, context: dict) -> dict:
+        """The document of the nodes `ids` (the subjects of a description), in the
+        whole document's order, with `context` (a part of the whole one that covers them)."""
+        chosen = [self.nodes[i] for i in sorted(ids, key=self.position.__getitem__)]
+        if not chosen:
+            return {"@context": context}
+        if len(chosen) == 1:  # as pyld writes a one-node document: the node at the top
+            return {"@context": context, **chosen[0]}
+        return {"@context": context, "@graph": chosen}
+
+
+def framed(triples, context_doc: dict) -> dict:
     """One object per organisation, with what points at it (memberships,
     provisions, forward posts, context facts, ...) nested under @reverse and the
     passages of those statements nested in them; everything else by reference.
 
-    Built in one pass over the expanded graph and compacted once: the same tree a
-    JSON-LD frame would give, without pyld.frame's recursive search."""
-    orgs = {str(s) for c in ORGANISATION_CLASSES for s in graph.subjects(RDF.type, c)}
-    passages = {str(s) for c in PASSAGE_CLASSES for s in graph.subjects(RDF.type, c)}
-    nodes = expanded(graph)
-    index = {n["@id"]: n for n in nodes}
+    The same tree a JSON-LD frame would give, without pyld.frame's recursive search:
+    assembled from the node objects of one compaction of `triples` (a node's compact
+    form does not depend on where it is nested), the reverse properties named by
+    their terms in the context."""
+    triples = list(triples)
+    org_classes, passage_classes = set(map(str, ORGANISATION_CLASSES)), set(map(str, PASSAGE_CLASSES))
+    typed = [(t.subject, t.object.value) for t in triples if t.predicate.value == _TYPE]
+    orgs = {_rdf_term(s)["value"] for s, c in typed if c in org_classes}
+    passages = {_rdf_term(s)["value"] for s, c in typed if c in passage_classes}
+    whole = Compacted.of(triples, context_doc)
+    terms = {d["@id"]: t for t, d in context_doc["@context"].items() if isinstance(d, dict) and "@id" in d}
+
+    def term(prop: str) -> str:
+        if prop not in terms:
+            raise ValueError(f"the JSON-LD context has no term for <{prop}>, which the framed view needs")
+        return terms[prop]
+
+    def with_passages(node_id: str) -> dict:
+        """The compacted node, its references to passages replaced by the passages."""
+        out = dict(whole.nodes[node_id])
+        for prop, values in whole.expanded[node_id].items():
+            cited = {v["@id"] for v in values if isinstance(v, dict) and v.get("@id") in passages} \
+                if isinstance(values, list) else ()
+            if cited:
+                by_id = {whole.nodes[p]["id"]: whole.nodes[p] for p in cited}
+                value = out[term(prop)]
+                swap = lambda v: by_id.get(v if isinstance(v, str) else v.get("id"), v)  # noqa: E731
+                out[term(prop)] = [swap(v) for v in value] if isinstance(value, list) else swap(value)
+        return out
+
     pointing: dict = defaultdict(lambda: defaultdict(list))  # org -> property -> [statement]
-    for node in nodes:
-        if node["@id"] in orgs:
+    for node_id, node in whole.expanded.items():
+        if node_id in orgs:
             continue
         for prop, values in sorted(node.items()):
-            if prop.startswith("@"):
-                continue
-            for value in values:
-                target = value.get("@id") if isinstance(value, dict) else None
-                if target in orgs:
-                    pointing[target][prop].append(_embedded(node, index, passages))
+            if not prop.startswith("@") and any(isinstance(v, dict) and v.get("@id") in orgs for v in values):
+                statement = with_passages(node_id)
+                for target in {v["@id"] for v in values if isinstance(v, dict) and v.get("@id") in orgs}:
+                    pointing[target][prop].append(statement)
     tree = []
     for org in sorted(orgs):
-        obj = dict(index[org])
+        obj = dict(whole.nodes[org])
         if pointing[org]:
-            obj["@reverse"] = {prop: statements for prop, statements in sorted(pointing[org].items())}
+            obj["@reverse"] = {term(prop): nodes[0] if len(nodes) == 1 else nodes
+                               for prop, nodes in sorted(pointing[org].items())}
         tree.append(obj)
-    return compact_nodes(tree, context_doc)
+    return {"@context": whole.context, "@graph": tree}
 
 
 def dumps(doc) -> bytes:

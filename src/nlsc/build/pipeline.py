@@ -17,19 +17,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, SH
 
-from .. import __version__
+from .. import __version__, workers
 from .describe import describe
 from ..errors import NlscError, SourceError, ValidationFailure
+from .jsonld import Compacted
 from .sources import Sources, load, stable_bnodes
+from .rdfwrite import Quads
 from ..namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from ..paths import SourceLayout
 from .publish import discard, release, source_commit, staging_dir, swap, write_build_notes, write_checksums
 from .reason import infer
-from ..sparql.query import store_from_dist
 from .serialise import DISTRIBUTIONS, turtle, write_all
 from ..site import build_site
 from .tables import write_tables
@@ -66,7 +66,7 @@ def _say(quiet: bool, msg: str) -> None:
 
 
 def check(src: Sources, lay: SourceLayout, quiet: bool) -> None:
-    """The ontology header, then nlsc.check: dangling IRIs, duplicate slugs, unknown
+    """The ontology header, then nlsc.build.check: dangling IRIs, duplicate slugs, unknown
     types, quotes not in the page, identifiers not in the reference table, ill-typed literals."""
     from .check import check as check_semantics
 
@@ -81,15 +81,13 @@ def reason(src: Sources, union: Graph, quiet: bool) -> Graph:
     """The OWL RL closure of the asserted triples, kept as the inferred graph."""
     _say(quiet, f"reason: OWL RL over {len(union)} asserted triples")
     inferred = infer(union)
-    target = src.dataset.graph(GRAPH_INFERRED)
-    for t in inferred:
-        target.add(t)
+    src.store.extend(Quads().of(inferred, str(GRAPH_INFERRED)))
     return inferred
 
 
 def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None:
     """SHACL (shapes/) and the check queries (queries/checks/) on the asserted data
-    (nlsc.validate); the report graph, or None when the source root has no shapes/."""
+    (nlsc.build.validate); the report graph, or None when the source root has no shapes/."""
     if not lay.shapes.is_dir():
         _say(quiet, f"validate: skipped (no shapes/ in {lay.root})")
         return None
@@ -100,7 +98,7 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None
         raise SourceError(where, message or where) from exc
     checks = lay.queries / "checks"
     try:
-        result = validate(src.dataset, shapes=shapes, checks=checks if checks.is_dir() else None)
+        result = validate(src, shapes=shapes, checks=checks if checks.is_dir() else None)
     except UnusableInput as exc:  # a shape the engine cannot run: name the file that holds it
         where = shapes_file_naming(lay.shapes, str(exc))
         raise (SourceError(lay.relative(where), str(exc)) if where else NlscError(str(exc))) from exc
@@ -110,19 +108,18 @@ def run_validation(src: Sources, lay: SourceLayout, quiet: bool) -> Graph | None
     return result.report_graph
 
 
-def serialise(src: Sources, union: Graph, report: Graph | None, staged: Path) -> dict[str, Path]:
-    """The distributions, and the validation report beside them."""
-    written = write_all(src.dataset, union, staged)
+def serialise(src: Sources, report: Graph | None, staged: Path) -> tuple[dict[str, Path], Compacted]:
+    """The distributions, and the validation report beside them; also the compaction of
+    nlsc.jsonld, which the site reuses."""
+    written, compacted = write_all(src, staged)
     if report is not None:
         (staged / "validation.ttl").write_bytes(turtle(stable_bnodes(report, "r"), {**PREFIXES, "sh": str(SH)}))
-    return written
+    return written, compacted
 
 
-def tables(lay: SourceLayout, staged: Path) -> tuple[dict, dict, ox.Store]:
-    """The CSV tables of queries/tables/ and their datapackage.json (nlsc.tables), from the
-    store of the nlsc.trig just written; that store too, which the site's query pages reuse."""
-    store = store_from_dist(staged)
-    return (*write_tables(lay.queries, lay.root, store, staged, __version__), store)
+def tables(src: Sources, lay: SourceLayout, staged: Path) -> tuple[dict, dict]:
+    """The CSV tables of queries/tables/ and their datapackage.json (nlsc.build.tables), from the store."""
+    return write_tables(lay.queries, lay.root, src.store, staged, __version__)
 
 
 def describe_build(src: Sources, lay: SourceLayout, union: Graph, written: dict, catalogue: dict, counts: dict,
@@ -155,6 +152,7 @@ def build(lay: SourceLayout, dist: Path, quiet: bool = False) -> BuildResult:
 
 def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     t0 = time.perf_counter()
+    workers.requested()  # a bad NLSC_WORKERS fails here, before any work
     stages = _Stages(quiet)
     _say(quiet, f"load: {lay.root}")
     src = stages.run("load", load, lay)
@@ -170,11 +168,11 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
     }
     staged = staging_dir(dist)
     try:
-        written = stages.run("serialise", serialise, src, union, report, staged)
-        in_tables, table_kinds, store = stages.run("tables", tables, lay, staged)
+        written, compacted = stages.run("serialise", serialise, src, report, staged)
+        in_tables, table_kinds = stages.run("tables", tables, src, lay, staged)
         stages.run("describe", describe_build, src, lay, union, {**written, **in_tables},
                    {**DISTRIBUTIONS, **table_kinds}, counts, staged)
-        stages.run("site", build_site, src.dataset, staged, source_root=lay.root, union=union, store=store)
+        stages.run("site", build_site, src, staged, source_root=lay.root, store=src.store, compacted=compacted)
         stages.run("publish", swap, staged, dist)
     except BaseException:  # Ctrl-C too: no staging folder is left beside dist/
         discard(staged)

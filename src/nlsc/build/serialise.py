@@ -1,7 +1,7 @@
 """Write the distributions into a folder (a fresh temporary one, see publish.py).
 
 Every writer is deterministic. The RDF formats are pyoxigraph's writers fed sorted
-quads whose blank nodes carry RDFC-1.0 labels (nlsc.rdfwrite); the ontology's own
+quads whose blank nodes carry RDFC-1.0 labels (nlsc.build.rdfwrite); the ontology's own
 Turtle file is rdflib's, whose layout (nested blank nodes, lists, a blank line
 between subjects) suits a file people read. JSON is written with sorted keys.
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Dataset, Graph
+from rdflib import Graph
 
 from . import jsonld as jl
 from . import rdfwrite
 from ..namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes, prefixes_for
+from .sources import Sources
 from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Quads, canonical, used_prefixes
 
 #: name -> (media type, EU file-type code, title) for each distribution
@@ -79,13 +80,6 @@ class ManyGraphs:
         return [rdfwrite.write(quads, fmt, prefixes) for fmt in formats]
 
 
-def _dataset_quads(ds: Dataset) -> list:
-    """The asserted and inferred graphs of `ds` as canonical pyoxigraph quads, labelled
-    together (so a blank node has one label in every file)."""
-    quads = Quads()
-    return canonical(q for iri in GRAPHS_WITH_INFERRED for q in quads.of(ds.graph(iri), str(iri)))
-
-
 def _in(quads: list, graphs) -> list:
     names = {str(iri) for iri in graphs}
     return [q for q in quads if q.graph_name.value in names]
@@ -94,23 +88,29 @@ def _in(quads: list, graphs) -> list:
 _GRAPH_ORDER = tuple(map(str, GRAPHS_WITH_INFERRED))
 
 
-def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
-    """Write all distributions of `ds` into `out`; return name -> path. `union` is the
-    asserted graphs of `ds` as one graph (nlsc.ttl and nlsc.nt are written from `ds`)."""
-    ontology = ds.graph(GRAPH_ONTOLOGY)
-    with_inferred = Graph()
-    for iri in GRAPHS_WITH_INFERRED:
-        with_inferred += ds.graph(iri)
-    prefixes = prefixes_for(with_inferred)
-    context_doc = jl.build_context(union, prefixes)
-    quads = _dataset_quads(ds)
+def jsonld_context(src: Sources) -> dict:
+    """The context of every JSON-LD document of the build ({"@context": ...},
+    context.jsonld): the terms and prefixes of the asserted graphs."""
+    return jl.build_context(src.triples(*ASSERTED_GRAPHS), prefixes_for(src.union()))
+
+
+def write_all(src: Sources, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
+    """Write all distributions of the loaded (and reasoned) sources into `out`; return
+    name -> path, and the compaction of nlsc.jsonld (the site cuts its pages' JSON-LD from
+    it). The RDF files are written from the store's quads, labelled together (so a blank
+    node has one label in every file); JSON-LD and the ontology's Turtle from rdflib views."""
+    union, ontology = src.union(), src.graph(GRAPH_ONTOLOGY)
+    prefixes = prefixes_for(union)
+    context_doc = jsonld_context(src)
+    compacted = jl.Compacted.of(src.triples(*ASSERTED_GRAPHS), context_doc)
+    quads = canonical(src.quads(*GRAPHS_WITH_INFERRED))
     asserted, in_ontology = _in(quads, ASSERTED_GRAPHS), _in(quads, [GRAPH_ONTOLOGY])
     writers = {
         "nlsc.ttl": lambda: rdfwrite.write(asserted, TURTLE, used_prefixes(asserted, prefixes)),
         # TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED
         "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
-        "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(with_inferred, context_doc)),
-        "nlsc.jsonld": lambda: jl.dumps(jl.compacted(union, context_doc)),
+        "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(src.triples(*GRAPHS_WITH_INFERRED), context_doc)),
+        "nlsc.jsonld": lambda: jl.dumps(compacted.document()),
         "nlsc.nq": lambda: rdfwrite.write(quads, N_QUADS),
         "nlsc.nt": lambda: rdfwrite.write(asserted, N_TRIPLES),
         "nlsc-ontology.ttl": lambda: readable_turtle(ontology, prefixes_for(ontology)),
@@ -122,4 +122,4 @@ def write_all(ds: Dataset, union: Graph, out: Path) -> dict[str, Path]:
     for name in sorted(writers):
         _write(out / name, writers[name]())
         written[name] = out / name
-    return written
+    return written, compacted

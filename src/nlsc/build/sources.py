@@ -1,16 +1,21 @@
-"""Load the Turtle sources into an rdflib Dataset with one named graph per concern.
+"""Load the Turtle sources into one Oxigraph store, a named graph per concern.
 
     ontology/*.ttl                -> <https://w3id.org/nlsc/graph/ontology>
     data/**/*.ttl (not context/)  -> <https://w3id.org/nlsc/graph/data>
     data/context/**/*.ttl         -> <https://w3id.org/nlsc/graph/context>
 
+The store is the build's model: the reasoner adds the graph .../graph/inferred to
+it, and validation, the check queries, the writers, the tables and the site's
+query pages read it. The code that walks graphs in Python (nlsc.build.check,
+nlsc.build.describe, the site) reads rdflib views of it, each made once, here
+(`Sources.graph`, `Sources.union`): the one boundary between the two models.
+
 Each file is admitted first (nlsc.admit: a regular file inside the source root,
 bounded in size and nesting), then parsed once, by pyoxigraph, whose errors carry
-a line and column (a syntax error reads `data/x.ttl:12:5: message`), and its
-triples are made rdflib terms directly (rdflib's own Turtle parser took half the
-load time). Blank nodes are labelled by graph, file and order of appearance:
-deterministic, and linear (rdflib's canonical labelling, used before, grew
-exponentially on symmetric blank-node structures: 200 blank nodes, minutes).
+a line and column (a syntax error reads `data/x.ttl:12:5: message`). Blank nodes
+are labelled by graph, file and order of appearance: deterministic, and linear
+(rdflib's canonical labelling, used before, grew exponentially on symmetric
+blank-node structures: 200 blank nodes, minutes).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.compare import to_canonical_graph
 
@@ -33,28 +38,65 @@ from ..paths import SourceLayout
 _OX_POSITION = re.compile(r"^Parser error (?:between|at) line (\d+) column (\d+)(?: and line \d+ column \d+)?: ")
 #: short tags that keep blank-node labels of different graphs apart
 _GRAPH_TAG = {GRAPH_ONTOLOGY: "o", GRAPH_DATA: "d", GRAPH_CONTEXT: "c"}
+_XSD_STRING = ox.NamedNode(str(XSD.string))
+
+
+class RdflibTerms:
+    """pyoxigraph terms as rdflib terms (blank-node labels kept), each distinct term made once."""
+
+    def __init__(self):
+        self.made: dict = {}
+
+    def __call__(self, term):
+        made = self.made.get(term)
+        if made is None:
+            if isinstance(term, ox.NamedNode):
+                made = URIRef(term.value)
+            elif isinstance(term, ox.BlankNode):
+                made = BNode(term.value)
+            elif term.language:
+                made = Literal(term.value, lang=term.language)
+            elif term.datatype == _XSD_STRING:
+                made = Literal(term.value)  # a plain string, as rdflib's own parser gives it
+            else:
+                made = Literal(term.value, datatype=self(term.datatype))
+            self.made[term] = made
+        return made
+
+    def graph(self, triples) -> Graph:
+        g = bind_prefixes(Graph())
+        g.addN((self(t.subject), self(t.predicate), self(t.object), g) for t in triples)
+        return g
 
 
 @dataclass
 class Sources:
-    """What was loaded: the dataset and the files behind each named graph."""
+    """What was loaded: the store, the files behind each named graph, and the rdflib views."""
 
-    dataset: Dataset
+    store: ox.Store
     files: dict = field(default_factory=dict)  # graph IRI -> [relative paths]
     root: Path | None = None
-    _union: Graph | None = field(default=None, repr=False)
+    _views: dict = field(default_factory=dict, repr=False)
+    _terms: RdflibTerms = field(default_factory=RdflibTerms, repr=False)
 
-    def graph(self, iri) -> Graph:
-        return self.dataset.graph(iri)
+    def quads(self, *graphs) -> list:
+        """The quads of the named graphs `graphs`, in that order."""
+        return [q for iri in graphs for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(str(iri)))]
+
+    def triples(self, *iris) -> set:
+        """The triples of the named graphs `iris`, each once."""
+        return {q.triple for q in self.quads(*iris)}
+
+    def graph(self, *iris) -> Graph:
+        """The named graphs `iris` as one rdflib Graph (made once; do not change it)."""
+        key = tuple(map(str, iris))
+        if key not in self._views:
+            self._views[key] = self._terms.graph(self.triples(*iris) if len(iris) > 1 else self.quads(*iris))
+        return self._views[key]
 
     def union(self) -> Graph:
-        """ontology + data + context as one plain Graph (made once; do not change it)."""
-        if self._union is None:
-            g = bind_prefixes(Graph())
-            for iri in ASSERTED_GRAPHS:
-                g.addN((s, p, o, g) for s, p, o in self.dataset.graph(iri))
-            self._union = g
-        return self._union
+        """ontology + data + context as one rdflib Graph (made once; do not change it)."""
+        return self.graph(*ASSERTED_GRAPHS)
 
 
 def source_files(lay: SourceLayout) -> dict:
@@ -71,44 +113,31 @@ def source_files(lay: SourceLayout) -> dict:
     return {GRAPH_ONTOLOGY: ontology, GRAPH_DATA: data, GRAPH_CONTEXT: context}
 
 
-class _Terms:
-    """pyoxigraph terms as rdflib terms, each distinct term made once. Blank nodes get
-    the label `{prefix}{n}`, n counting in order of appearance in the file (pyoxigraph
-    keeps the file's own labels, which two files may share, and makes random ones for `[]`)."""
+class _Relabel:
+    """Blank nodes labelled `{prefix}{n}`, n counting in order of appearance in the file
+    (pyoxigraph keeps the file's own labels, which two files may share, and makes
+    random ones for `[]`)."""
 
-    def __init__(self, prefix: str = "b"):
-        self.made: dict = {}
-        self.prefix, self.blanks = prefix, 0
+    def __init__(self, prefix: str):
+        self.prefix, self.made = prefix, {}
 
     def __call__(self, term):
+        if not isinstance(term, ox.BlankNode):
+            return term
         made = self.made.get(term)
         if made is None:
-            if isinstance(term, ox.NamedNode):
-                made = URIRef(term.value)
-            elif isinstance(term, ox.BlankNode):
-                self.blanks += 1
-                made = BNode(f"{self.prefix}{self.blanks}")
-            elif term.language:
-                made = Literal(term.value, lang=term.language)
-            elif term.datatype == _XSD_STRING:
-                made = Literal(term.value)  # a plain string, as rdflib's own parser gives it
-            else:
-                made = Literal(term.value, datatype=self(term.datatype))
-            self.made[term] = made
+            made = self.made[term] = ox.BlankNode(f"{self.prefix}{len(self.made) + 1}")
         return made
-
-
-_XSD_STRING = ox.NamedNode(str(XSD.string))
 
 
 def parse_triples(path: Path, shown: str, root: Path | None = None, blank_prefix: str = "b") -> list:
     """Admit one Turtle file (nlsc.admit) and parse it with pyoxigraph (strict; its errors
-    carry line and column) into rdflib triples; SourceError with file:line:col on failure."""
+    carry line and column) into triples; SourceError with file:line:col on failure."""
     text = read_source(path, root if root is not None else path.parent, shown)
     base = BASE  # fixed, so a stray relative IRI does not leak a local path
-    term = _Terms(blank_prefix)
+    label = _Relabel(blank_prefix)
     try:
-        return [(term(q.subject), term(q.predicate), term(q.object))
+        return [ox.Triple(label(q.subject), q.predicate, label(q.object))
                 for q in ox.parse(text, format=ox.RdfFormat.TURTLE, base_iri=base)]
     except SyntaxError as exc:
         msg = str(exc.msg if exc.msg else exc)
@@ -134,16 +163,14 @@ def stable_bnodes(graph: Graph, tag: str) -> Graph:
 
 
 def load(lay: SourceLayout) -> Sources:
-    """Parse all sources into a Dataset (default graph left empty)."""
-    ds = Dataset()
-    bind_prefixes(ds)
+    """Parse all sources into a store (default graph left empty)."""
+    store = ox.Store()
     files = source_files(lay)
     shown_files = {}
     for iri, paths in files.items():
-        triples = set()
+        graph = ox.NamedNode(str(iri))
         for number, path in enumerate(paths):
-            triples.update(parse_triples(path, lay.relative(path), lay.root, f"{_GRAPH_TAG[iri]}{number}b"))
-        target = ds.graph(iri)
-        target.addN((s, p, o, target) for s, p, o in triples)
+            triples = parse_triples(path, lay.relative(path), lay.root, f"{_GRAPH_TAG[iri]}{number}b")
+            store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
         shown_files[iri] = [lay.relative(p) for p in paths]
-    return Sources(dataset=ds, files=shown_files, root=lay.root)
+    return Sources(store=store, files=shown_files, root=lay.root)

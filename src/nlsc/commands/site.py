@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     dist = dist_dir(getattr(args, "dist", None))
     dist.mkdir(parents=True, exist_ok=True)
     src = load(lay)
-    result = build_site(src.dataset, dist, source_root=lay.root, base_path=getattr(args, "base_path", "/"))
+    result = build_site(src, dist, source_root=lay.root, base_path=getattr(args, "base_path", "/"))
     if not getattr(args, "quiet", False):
         print(f"site: {len(result.pages)} pages, {result.files} files in {result.root}", file=sys.stderr)
     return 0

@@ -28,15 +28,18 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
-from ..namespaces import BASE, CV, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
+from ..build.sources import Sources
+from ..namespaces import ASSERTED_GRAPHS, BASE, CV, GRAPH_ONTOLOGY, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
+from ..build.jsonld import Compacted, compact_nodes, dumps, expanded
 from ..build.rdfwrite import N_TRIPLES, RDF_XML, TURTLE
-from ..build.serialise import ManyGraphs, readable_turtle
+from ..workers import spread
+from ..build.serialise import ManyGraphs, jsonld_context, ntriples, rdfxml, readable_turtle
 from . import conneg
 from .diagram import diagram, inline, legend_items
-from .model import Names, Text, asserted_union, doc_path, in_id_space, number, ontology_graph, rel
+from .model import Names, Text, doc_path, in_id_space, number, rel
 from .ontology import ontology_page, term_anchors
 from .search import search_index
 from .pages import LANGS, PageBuilder
@@ -45,9 +48,7 @@ from .queries import open_store, page_path, tables, write_query_pages
 __all__ = ["build_site", "SiteResult"]
 
 SITE = "site"
-RDF_FORMATS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
-#: the files of a resource page that pyoxigraph writes (all but the JSON-LD)
-_PAGE_FORMATS = {"ttl": TURTLE, "nt": N_TRIPLES, "rdf": RDF_XML}
+RDF_FORMATS = {"ttl": TURTLE, "nt": N_TRIPLES, "rdf": RDF_XML}  # and .jsonld
 #: licence IRIs and the SPDX identifier shown for them
 LICENCES = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0-1.0"}
 DATASET_IRI = URIRef(BASE + "dataset")
@@ -107,13 +108,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def jsonld_context(union: Graph) -> dict:
-    """The project's JSON-LD context object (nlsc.jsonld), built offline."""
-    from ..build.jsonld import build_context
-
-    return build_context(union)["@context"]
-
-
 def _context_for(full: dict, g: Graph) -> dict:
     """The entries of the full context that `g` uses, plus all prefixes and aliases."""
     used = {str(p) for p in g.predicates()} | {str(o) for o in g.objects(None, RDF.type)}
@@ -124,18 +118,9 @@ def _context_for(full: dict, g: Graph) -> dict:
     return out
 
 
-def serialise(g: Graph, fmt: str, context: dict | None = None) -> bytes:
-    """One resource's graph in `fmt`, with the build's deterministic writers."""
-    from ..build import jsonld, serialise as writers
-
-    if fmt == "nt":
-        return writers.ntriples(g)
-    if fmt == "xml":
-        return writers.rdfxml(g)
-    if fmt == "turtle":
-        return writers.turtle(g)
-    # JSON-LD with its context embedded, compacted by pyld from the sorted triples
-    return jsonld.dumps(jsonld.compact_nodes(jsonld.expanded(g), {"@context": context or {}}))
+def _expanded_id(term) -> str:
+    """A subject as pyld's expanded @id."""
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
 def cbd(g: Graph, r: URIRef) -> Graph:
@@ -184,13 +169,15 @@ def downloads(dist_dir: Path, described: Graph) -> list[dict]:
 
 # -- the build ---------------------------------------------------------------
 
-def build_site(dataset, dist_dir, *, source_root: Path | str | None = None, base_path: str = "/",
-               union: Graph | None = None, store=None) -> SiteResult:
-    """Write the site into `dist_dir`/site from `dataset` (an rdflib Dataset with the
-    nlsc named graphs, or a plain Graph) and the files already in `dist_dir`.
-    `union`: ontology + data + context, and `store`: the pyoxigraph store of
-    dist_dir/nlsc.trig that the query pages run on, when the caller has them already."""
-    site = _Site(dataset, Path(dist_dir), source_root=source_root, base_path=base_path, union=union, store=store)
+def build_site(sources: Sources, dist_dir, *, source_root: Path | str | None = None, base_path: str = "/",
+               store=None, compacted: Compacted | None = None) -> SiteResult:
+    """Write the site into `dist_dir`/site from the loaded `sources` (their rdflib views:
+    nlsc.build.sources) and the files already in `dist_dir`. `store`: the store the query pages
+    run on (default: dist_dir/nlsc.trig, else the sources' store), and `compacted`: the
+    compaction of nlsc.jsonld, when the caller has them already."""
+    site = _Site(sources, Path(dist_dir), source_root=source_root, base_path=base_path, store=store)
+    site.compacted = compacted if compacted is not None else Compacted.of(
+        sources.triples(*ASSERTED_GRAPHS), jsonld_context(sources))
     site.write_graph_pages()
     return site.finish()
 
@@ -199,15 +186,16 @@ class _Site:
     """One site build: write_graph_pages (from the graphs), then finish (the pages that
     also read the other files of dist/: downloads, index, query answers)."""
 
-    def __init__(self, dataset, dist_dir: Path, *, source_root, base_path: str, union: Graph | None, store):
-        self.dist_dir, self.base_path, self.store = dist_dir, base_path, store
+    def __init__(self, sources: Sources, dist_dir: Path, *, source_root, base_path: str, store):
+        self.dist_dir, self.base_path = dist_dir, base_path
+        self.store = store if store is not None else open_store(dist_dir, sources.store)
         self.out = out = dist_dir / SITE
         if out.exists():
             shutil.rmtree(out)
         out.mkdir(parents=True)
         _MADE.clear()
-        self.union = union if union is not None else asserted_union(dataset)
-        self.ontology = ontology_graph(dataset)
+        self.sources, self.union = sources, sources.union()
+        self.ontology = sources.graph(GRAPH_ONTOLOGY)
         self.names = Names(self.union)
         self.env = _env()
         self.result = SiteResult(root=out)
@@ -225,11 +213,14 @@ class _Site:
             _write(out / "queries" / q["name"], q["path"].read_bytes())
 
         # ontology serialisations and documentation
-        full_context = jsonld_context(union)
+        full_context = self.compacted.context
+        writers = {"ttl": lambda: readable_turtle(ontology),  # the same bytes as dist/nlsc-ontology.ttl
+                   "jsonld": lambda: dumps(compact_nodes(expanded(self.sources.triples(GRAPH_ONTOLOGY)), {
+                       "@context": _context_for(full_context, ontology)})),
+                   "rdf": lambda: rdfxml(ontology), "nt": lambda: ntriples(ontology)}
         files = {}
-        for ext, fmt in RDF_FORMATS.items():
-            data = (readable_turtle(ontology) if ext == "ttl"  # the same bytes as dist/nlsc-ontology.ttl
-                    else serialise(ontology, fmt, _context_for(full_context, ontology)))
+        for ext, write in writers.items():
+            data = write()
             _write(out / "def" / f"nlsc.{ext}", data)
             files[ext] = {"href": f"nlsc.{ext}", "size": len(data)}
         anchors = term_anchors(ontology)
@@ -246,8 +237,9 @@ class _Site:
         _write(out / "favicon.ico", favicon_png())
 
         # resource pages
-        pages = _ResourcePages(union, out, full_context, self.builder, self.env.get_template("resource.html.j2"))
-        self.result.pages.extend(pages.write_all(self.subjects))
+        inputs = PageInputs(union, self.compacted, anchors, prefixes_for(union), out)
+        for paths in spread(_write_pages, self.subjects, setup=_setup_pages, state=inputs, minimum=PAGES_IN_WORKERS):
+            self.result.pages.extend(paths)
 
     def finish(self) -> SiteResult:
         out, union, names, builder, env = self.out, self.union, self.names, self.builder, self.env
@@ -261,7 +253,7 @@ class _Site:
 
         # a page per bundled query, with its answer
         self.result.pages.extend(write_query_pages(
-            self.queries, self.store if self.store is not None else open_store(self.dist_dir, union),
+            self.queries, self.store,
             env.get_template("query.html.j2"),
             lambda path, text: _write(out / path, text), _site_links))
 
@@ -304,32 +296,57 @@ class _Site:
         return result
 
 
-class _ResourcePages:
-    """One HTML page and four RDF files per resource."""
+@dataclass
+class PageInputs:
+    """What writing resource pages needs, in a worker process too (nlsc.workers)."""
 
-    def __init__(self, union, out: Path, full_context: dict, builder, template):
-        self.union, self.out, self.full_context = union, out, full_context
-        self.builder, self.template = builder, template
-        self.rdf = ManyGraphs(prefixes_for(union))
+    union: Graph
+    compacted: Compacted
+    anchors: dict  # ontology term IRI -> anchor in def/index.html
+    prefixes: dict
+    out: Path
+
+
+#: resource pages from which writing them is worth spreading over processes (x10 has 2,117)
+PAGES_IN_WORKERS = 1_000
+_PAGES: list = []  # this process's page writer, made by _setup_pages
+
+
+def _setup_pages(inputs: PageInputs) -> None:
+    _PAGES[:] = [_ResourcePages(inputs)]
+
+
+def _write_pages(subjects: list) -> list[str]:
+    return [_PAGES[0].write(r) for r in subjects]
+
+
+class _ResourcePages:
+    """One HTML page and four RDF files per resource: its concise bounded description
+    in Turtle, N-Triples and RDF/XML (pyoxigraph's writers) and JSON-LD (its node
+    objects, cut from the compaction of the whole dataset)."""
+
+    def __init__(self, inputs: PageInputs):
+        self.union, self.out, self.compacted = inputs.union, inputs.out, inputs.compacted
+        self.builder = PageBuilder(inputs.union, Names(inputs.union), inputs.anchors)
+        self.template = _env().get_template("resource.html.j2")
+        self.rdf = ManyGraphs(inputs.prefixes)
 
     def write(self, r) -> str:
         description = cbd(self.union, r)
-        context = _context_for(self.full_context, description)
         stem = doc_path(r, "")
         slug = stem.rsplit("/", 1)[-1]
-        written, texts = {}, dict(zip(_PAGE_FORMATS, self.rdf.write(description, tuple(_PAGE_FORMATS.values()))))
-        for ext, fmt in RDF_FORMATS.items():
-            data = texts[ext] if ext in texts else serialise(description, fmt, context)
-            _write(self.out / f"{stem}.{ext}", data)
-            written[ext] = {"href": f"{slug}.{ext}", "size": len(data)}
-            texts[ext] = data
+        texts = dict(zip(RDF_FORMATS, self.rdf.write(description, tuple(RDF_FORMATS.values()))))
+        # blank nodes of RDF lists are inside their list's value, not nodes of their own
+        ids = [i for i in map(_expanded_id, set(description.subjects())) if i in self.compacted.nodes]
+        texts["jsonld"] = dumps(self.compacted.cut(ids, _context_for(self.compacted.context, description)))
+        written = {}
+        for ext in ("ttl", "jsonld", "rdf", "nt"):
+            _write(self.out / f"{stem}.{ext}", texts[ext])
+            written[ext] = {"href": f"{slug}.{ext}", "size": len(texts[ext])}
         ctx = self.builder.page(r, written)
         ctx["turtle"] = texts["ttl"].decode("utf-8")
         _write(self.out / ctx["path"], self.template.render(page=ctx, here=ctx["path"], site=_site_links(ctx["path"])))
         return ctx["path"]
-
-    def write_all(self, subjects: list) -> list[str]:
-        return [self.write(r) for r in subjects]
 
 
 def _site_links(here: str) -> dict:

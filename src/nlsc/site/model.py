@@ -15,7 +15,7 @@ from importlib.resources import files
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDFS, SKOS
 
-from ..namespaces import BASE, ID, NLSC, PREFIXES, SCHEMA
+from ..namespaces import ID, NLSC, PREFIXES, SCHEMA
 
 #: properties shown in their own section rather than in the relation table
 TEXT_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, RDFS.label, DCTERMS.description, SKOS.definition)
@@ -138,31 +138,6 @@ class Names:
     def sort_key(self, term) -> tuple:
         nl, en = self.pair(term)
         return (nl.value.casefold(), en.value.casefold(), str(term))
-
-
-def asserted_union(dataset) -> Graph:
-    """ontology + data + context as one Graph (a Graph is taken as it is)."""
-    from ..namespaces import ASSERTED_GRAPHS, bind_prefixes
-
-    if not hasattr(dataset, "graph") or not hasattr(dataset, "contexts"):
-        return dataset
-    g = bind_prefixes(Graph())
-    for iri in ASSERTED_GRAPHS:
-        for t in dataset.graph(iri):
-            g.add(t)
-    return g
-
-
-def ontology_graph(dataset) -> Graph:
-    from ..namespaces import GRAPH_ONTOLOGY
-
-    if hasattr(dataset, "contexts"):
-        return dataset.graph(GRAPH_ONTOLOGY)
-    g = Graph()
-    for s, p, o in dataset:
-        if str(s).startswith(BASE + "def"):
-            g.add((s, p, o))
-    return g
 
 
 def is_blank(term) -> bool:

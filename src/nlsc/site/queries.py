@@ -13,10 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
 
-from ..build.check_queries import store_of
-from ..namespaces import GRAPH_DATA, ID, NLSC
+from ..namespaces import ID, NLSC
 from ..sparql.query import has_lang_parameter, query_kind, run_query, short, store_from_dist, strip_comments_and_strings
 from .model import Text, rel
 
@@ -28,10 +26,10 @@ def page_path(query: dict) -> str:
     return f"{FOLDER}/{Path(query['name']).stem}.html"
 
 
-def open_store(dist_dir: Path, union: Graph) -> ox.Store:
-    """The build's store (dist/nlsc.trig); the site's own graph when dist/ has none."""
+def open_store(dist_dir: Path, sources: ox.Store) -> ox.Store:
+    """The build's store (dist/nlsc.trig); the store of the sources when dist/ has none."""
     store = store_from_dist(dist_dir)
-    return store if store is not None else store_of({GRAPH_DATA: union})
+    return store if store is not None else sources
 
 
 def _cell(term, here: str) -> dict:
@@ -67,8 +65,8 @@ def answer(text: str, store: ox.Store, here: str) -> dict:
         columns = [v.value for v in result.variables]
         rows = [[_cell(solution[v], here) for v in columns] for solution in result]
         ordered = _ordered(text)
-    if not ordered:
-        rows.sort(key=lambda row: [c["text"] for c in row])
+    if not ordered:  # by what is shown, the language tag included (an engine's order is its own)
+        rows.sort(key=lambda row: [(c["text"], c["lang"], c["iri"] or "") for c in row])
     return {"kind": query_kind(text), "columns": columns, "rows": rows, "ordered": ordered}
 
 

@@ -177,11 +177,7 @@ def store_from_sources(root: Path | None = None) -> ox.Store:
     from ..build.sources import load
     from ..paths import layout
 
-    src = load(layout(root))
-    store = ox.Store()
-    data = src.dataset.serialize(format="nquads", encoding="utf-8")
-    store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-    return store
+    return load(layout(root)).store
 
 
 def open_store(dist: Path | None = None, sources: Path | None = None) -> ox.Store:
