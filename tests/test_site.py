@@ -99,9 +99,10 @@ def test_resource_rdf_files_are_its_concise_bounded_description(site, union):
         assert isomorphic(g, expected), f"{key}.jsonld"
 
 
-def test_every_resource_jsonld_is_pyld_compacting_its_description(dist, site, union):
-    """Each page's JSON-LD is cut from the one compaction of nlsc.jsonld; pyld compacting the
-    page's concise bounded description with the page's own context gives the same bytes."""
+def test_every_resource_page_is_its_description_by_rdflib_and_pyld(dist, site, union):
+    """Each page's description is Oxigraph's DESCRIBE and its JSON-LD is cut from the one
+    compaction of nlsc.jsonld; for every page, rdflib's Graph.cbd gives the triples of its
+    .nt, and pyld compacting them with the page's own context gives its .jsonld's bytes."""
     from nlsc.build import jsonld as jl
     from nlsc.build.rdfwrite import Quads
 
@@ -114,6 +115,9 @@ def test_every_resource_jsonld_is_pyld_compacting_its_description(dist, site, un
         assert all(published[k] == v for k, v in page["@context"].items()), f"{path}: not the published context"
         description = Graph()
         union.cbd(s, target_graph=description)
+        page_nt = Graph().parse(path.with_suffix(".nt"), format="nt")
+        if not isomorphic(page_nt, description):
+            differing.append(f"{s} (.nt)")
         triples = [q.triple for q in Quads().of(description)]
         reference = jl.dumps(jl.compact_nodes(jl.expanded(triples), {"@context": page["@context"]}))
         if reference != path.read_bytes():

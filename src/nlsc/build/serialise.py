@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from . import jsonld as jl
@@ -66,18 +67,12 @@ def rdfxml(graph: Graph, prefixes: dict | None = None) -> bytes:
     return _one_graph(graph, RDF_XML, prefixes)
 
 
-class ManyGraphs:
-    """Many small graphs (the site's resource pages), each written in several formats:
-    one term cache and one prefix table for all, each graph converted and its blank
-    nodes labelled once."""
-
-    def __init__(self, prefixes: dict):
-        self.terms, self.prefixes = Quads(), prefixes
-
-    def write(self, graph: Graph, formats: tuple) -> list[bytes]:
-        quads = canonical(self.terms.of(graph))
-        prefixes = used_prefixes(quads, self.prefixes)
-        return [rdfwrite.write(quads, fmt, prefixes) for fmt in formats]
+def small_graph(triples, formats: tuple, prefixes: dict) -> list[bytes]:
+    """One small graph (a resource page's description: pyoxigraph triples) in several
+    formats, its blank nodes labelled once, declaring the `prefixes` it uses."""
+    quads = canonical(ox.Quad(*t) for t in triples)
+    used = used_prefixes(quads, prefixes)
+    return [rdfwrite.write(quads, fmt, used) for fmt in formats]
 
 
 def _in(quads: list, graphs) -> list:

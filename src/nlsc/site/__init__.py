@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
 from ..build.sources import Sources
@@ -36,7 +37,7 @@ from ..namespaces import ASSERTED_GRAPHS, BASE, CV, GRAPH_ONTOLOGY, ID, NLSC, ON
 from ..build.jsonld import Compacted, compact_nodes, dumps, expanded
 from ..build.rdfwrite import N_TRIPLES, RDF_XML, TURTLE
 from ..workers import spread
-from ..build.serialise import ManyGraphs, jsonld_context, ntriples, rdfxml, readable_turtle
+from ..build.serialise import jsonld_context, ntriples, rdfxml, readable_turtle, small_graph
 from . import conneg
 from .diagram import diagram, inline, legend_items
 from .model import Names, Text, doc_path, in_id_space, number, rel
@@ -49,6 +50,7 @@ __all__ = ["build_site", "SiteResult"]
 
 SITE = "site"
 RDF_FORMATS = {"ttl": TURTLE, "nt": N_TRIPLES, "rdf": RDF_XML}  # and .jsonld
+_TYPE = str(RDF.type)
 #: licence IRIs and the SPDX identifier shown for them
 LICENCES = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0-1.0"}
 DATASET_IRI = URIRef(BASE + "dataset")
@@ -108,9 +110,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _context_for(full: dict, g: Graph) -> dict:
-    """The entries of the full context that `g` uses, plus all prefixes and aliases."""
-    used = {str(p) for p in g.predicates()} | {str(o) for o in g.objects(None, RDF.type)}
+def _context_for(full: dict, triples) -> dict:
+    """The entries of the full context that `triples` use, plus all prefixes and aliases."""
+    used = {t.predicate.value for t in triples} | {t.object.value for t in triples if t.predicate.value == _TYPE}
     out = {}
     for key, value in full.items():
         if isinstance(value, str) or (isinstance(value, dict) and value.get("@id") in used):
@@ -119,15 +121,15 @@ def _context_for(full: dict, g: Graph) -> dict:
 
 
 def _expanded_id(term) -> str:
-    """A subject as pyld's expanded @id."""
-    return f"_:{term}" if isinstance(term, BNode) else str(term)
+    """A subject (a pyoxigraph term) as pyld's expanded @id."""
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
 
 
-def cbd(g: Graph, r: URIRef) -> Graph:
-    """The concise bounded description of `r` (with reifications of its statements)."""
-    out = Graph()
-    g.cbd(r, target_graph=out)
-    return out
+#: the concise bounded description of a resource (Oxigraph's DESCRIBE: the resource's
+#: triples and, recursively, those of its blank nodes), with the reifications of its
+#: statements, as rdflib's Graph.cbd gives it (tests/test_site.py compares the two)
+DESCRIBE = ("DESCRIBE <{iri}> ?statement WHERE {{ OPTIONAL {{ ?statement "
+            "<http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> <{iri}> }} }}")
 
 
 def read_queries(folder: Path | None) -> list[dict]:
@@ -214,9 +216,10 @@ class _Site:
 
         # ontology serialisations and documentation
         full_context = self.compacted.context
+        ontology_triples = self.sources.triples(GRAPH_ONTOLOGY)
         writers = {"ttl": lambda: readable_turtle(ontology),  # the same bytes as dist/nlsc-ontology.ttl
-                   "jsonld": lambda: dumps(compact_nodes(expanded(self.sources.triples(GRAPH_ONTOLOGY)), {
-                       "@context": _context_for(full_context, ontology)})),
+                   "jsonld": lambda: dumps(compact_nodes(expanded(ontology_triples), {
+                       "@context": _context_for(full_context, ontology_triples)})),
                    "rdf": lambda: rdfxml(ontology), "nt": lambda: ntriples(ontology)}
         files = {}
         for ext, write in writers.items():
@@ -237,7 +240,7 @@ class _Site:
         _write(out / "favicon.ico", favicon_png())
 
         # resource pages
-        inputs = PageInputs(union, self.compacted, anchors, prefixes_for(union), out)
+        inputs = PageInputs(union, self.sources.store, self.compacted, anchors, prefixes_for(union), out)
         for paths in spread(_write_pages, self.subjects, setup=_setup_pages, state=inputs, minimum=PAGES_IN_WORKERS):
             self.result.pages.extend(paths)
 
@@ -301,10 +304,19 @@ class PageInputs:
     """What writing resource pages needs, in a worker process too (nlsc.workers)."""
 
     union: Graph
+    store: ox.Store  # the asserted graphs, for DESCRIBE
     compacted: Compacted
     anchors: dict  # ontology term IRI -> anchor in def/index.html
     prefixes: dict
     out: Path
+
+    def __getstate__(self) -> dict:  # to a worker: a store does not pickle, its N-Quads do
+        return {**self.__dict__, "store": ox.serialize(self.store, format=ox.RdfFormat.N_QUADS)}
+
+    def __setstate__(self, state: dict) -> None:
+        store = ox.Store()
+        store.load(state["store"], format=ox.RdfFormat.N_QUADS)
+        self.__dict__.update({**state, "store": store})
 
 
 #: resource pages from which writing them is worth spreading over processes (x10 has 2,117)
@@ -326,18 +338,18 @@ class _ResourcePages:
     objects, cut from the compaction of the whole dataset)."""
 
     def __init__(self, inputs: PageInputs):
-        self.union, self.out, self.compacted = inputs.union, inputs.out, inputs.compacted
+        self.store, self.out, self.compacted, self.prefixes = inputs.store, inputs.out, inputs.compacted, inputs.prefixes
+        self.graphs = [ox.NamedNode(str(g)) for g in ASSERTED_GRAPHS]
         self.builder = PageBuilder(inputs.union, Names(inputs.union), inputs.anchors)
         self.template = _env().get_template("resource.html.j2")
-        self.rdf = ManyGraphs(inputs.prefixes)
 
     def write(self, r) -> str:
-        description = cbd(self.union, r)
+        description = set(self.store.query(DESCRIBE.format(iri=r), default_graph=self.graphs))
         stem = doc_path(r, "")
         slug = stem.rsplit("/", 1)[-1]
-        texts = dict(zip(RDF_FORMATS, self.rdf.write(description, tuple(RDF_FORMATS.values()))))
+        texts = dict(zip(RDF_FORMATS, small_graph(description, tuple(RDF_FORMATS.values()), self.prefixes)))
         # blank nodes of RDF lists are inside their list's value, not nodes of their own
-        ids = [i for i in map(_expanded_id, set(description.subjects())) if i in self.compacted.nodes]
+        ids = [i for i in {_expanded_id(t.subject) for t in description} if i in self.compacted.nodes]
         texts["jsonld"] = dumps(self.compacted.cut(ids, _context_for(self.compacted.context, description)))
         written = {}
         for ext in ("ttl", "jsonld", "rdf", "nt"):
