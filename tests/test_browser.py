@@ -35,6 +35,9 @@ import pytest
 
 pytest.importorskip("jinja2")
 
+#: one xdist worker runs the whole module, so the session starts one Chromium, not one per worker
+pytestmark = pytest.mark.xdist_group("browser")
+
 from nlsc.load import load  # noqa: E402
 from nlsc.namespaces import CV, ORG  # noqa: E402
 from rdflib.namespace import RDF  # noqa: E402
@@ -217,6 +220,8 @@ def site(dist) -> Path:
 @pytest.fixture(scope="module")
 def server(site):
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: a page and its assets over one connection (0.2 -> 0.12 s a page)
+
         def log_message(self, *args):
             pass
 
