@@ -35,9 +35,6 @@ import pytest
 
 pytest.importorskip("jinja2")
 
-#: one xdist worker runs the whole module, so the session starts one Chromium, not one per worker
-pytestmark = pytest.mark.xdist_group("browser")
-
 from nlsc.load import load  # noqa: E402
 from nlsc.namespaces import CV, ORG  # noqa: E402
 from rdflib.namespace import RDF  # noqa: E402
@@ -47,6 +44,8 @@ from nlsc.site.model import Names, asserted_union, doc_path  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("NLSC_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
 OVERFLOW_REPORT = REPO / "test-artifacts" / "overflow.md"
+#: one xdist worker runs the whole module, so the session starts one Chromium, not one per worker
+pytestmark = pytest.mark.xdist_group("browser")
 #: one sample page per page type, for the overflow test (add a type: add a line)
 PAGE_TYPES = {
     "index": "index.html",
