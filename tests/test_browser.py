@@ -44,6 +44,8 @@ from nlsc.site.model import Names, doc_path  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("NLSC_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
 OVERFLOW_REPORT = REPO / "test-artifacts" / "overflow.md"
+#: one xdist worker runs the whole module, so the session starts one Chromium, not one per worker
+pytestmark = pytest.mark.xdist_group("browser")
 #: one sample page per page type, for the overflow test (add a type: add a line)
 PAGE_TYPES = {
     "index": "index.html",
@@ -217,6 +219,8 @@ def site(dist) -> Path:
 @pytest.fixture(scope="module")
 def server(site):
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: a page and its assets over one connection (0.2 -> 0.12 s a page)
+
         def log_message(self, *args):
             pass
 

@@ -20,7 +20,8 @@ and fails the test. The tally is printed and written to fuzz-tally.json in the
 test's temporary folder (and to $NLSC_FUZZ_TALLY if set).
 
 Hypothesis profiles: "ci" (50 examples of 10 cases = 500, used when $CI is set) and "dev"
-(6 x 10 = 60); cases run on NLSC_FUZZ_WORKERS processes (default 2);
+(3 x 10 = 30, which keeps a local `make test` quick; `.ci/run` runs under CI=true, so
+with the 500); cases run on NLSC_FUZZ_WORKERS processes (default 2);
 $NLSC_FUZZ_EXAMPLES overrides the number. Both are derandomized, so a run is
 reproducible, with no deadline and no example database.
 """
@@ -46,7 +47,7 @@ CASE_TIMEOUT = int(os.environ.get("NLSC_FUZZ_TIMEOUT", "120"))
 
 settings.register_profile("ci", max_examples=50, derandomize=True, deadline=None, database=None,
                           suppress_health_check=list(HealthCheck), print_blob=True)
-settings.register_profile("dev", max_examples=6, derandomize=True, deadline=None, database=None,
+settings.register_profile("dev", max_examples=3, derandomize=True, deadline=None, database=None,
                           suppress_health_check=list(HealthCheck), print_blob=True)
 PROFILE = "ci" if IN_CI else "dev"
 #: cases per hypothesis example, run in parallel on WORKERS processes

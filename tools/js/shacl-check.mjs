@@ -79,23 +79,25 @@ function one (dataset, subject, predicate) {
   return null
 }
 
+// the path keys of the members of an RDF list
+function listKeys (dataset, list) {
+  const items = []
+  let cur = list
+  while (cur && !(cur.termType === 'NamedNode' && cur.value === RDF + 'nil')) {
+    items.push(pathKey(dataset, one(dataset, cur, RDF + 'first')))
+    cur = one(dataset, cur, RDF + 'rest')
+  }
+  return items
+}
+
 function pathKey (dataset, node) {
   if (!node) return null
   if (node.termType === 'NamedNode') return `<${node.value}>`
-  const first = one(dataset, node, RDF + 'first')
-  if (first) {
-    const items = []
-    let cur = node
-    while (cur && !(cur.termType === 'NamedNode' && cur.value === RDF + 'nil')) {
-      items.push(pathKey(dataset, one(dataset, cur, RDF + 'first')))
-      cur = one(dataset, cur, RDF + 'rest')
-    }
-    return items.join('/')
-  }
+  if (one(dataset, node, RDF + 'first')) return listKeys(dataset, node).join('/')
   const inverse = one(dataset, node, SH + 'inversePath')
   if (inverse) return '^' + pathKey(dataset, inverse)
   const alt = one(dataset, node, SH + 'alternativePath')
-  if (alt) return '(' + pathKey(dataset, alt).split('/').join('|') + ')'
+  if (alt) return '(' + listKeys(dataset, alt).join('|') + ')'
   for (const [p, suffix] of [['zeroOrMorePath', '*'], ['oneOrMorePath', '+'], ['zeroOrOnePath', '?']]) {
     const inner = one(dataset, node, SH + p)
     if (inner) return pathKey(dataset, inner) + suffix
