@@ -307,6 +307,11 @@ class _Checker:
             where = (self.locator.first_file(files), 0)
         self.problems.add(Problem(where[0], where[1], kind, message))
 
+    def add_where_used(self, term, files: list[str], kind: str, message: str) -> None:
+        """One problem at each of the first three places `term` is written in `files`."""
+        for where in self.locator.iri(term, files, limit=3) or [None]:
+            self.add(where, kind, message, files)
+
     def graphs(self):
         for iri in ASSERTED_GRAPHS:
             yield iri, self.src.graph(iri), self.graph_files[iri]
@@ -324,10 +329,8 @@ class _Checker:
                 iri = str(term)
                 if not (iri.startswith(str(ID)) or iri.startswith(str(NLSC))) or term in described:
                     continue
-                places = self.locator.iri(term, files, limit=3) or [None]
-                for where in places:
-                    self.add(where, "undescribed IRI",
-                             f"{_short_id(iri)} <{iri}> is used but described nowhere (a typo in a slug?)", files)
+                self.add_where_used(term, files, "undescribed IRI",
+                                    f"{_short_id(iri)} <{iri}> is used but described nowhere (a typo in a slug?)")
 
     # 2. slugs that collide
     def duplicate_slugs(self) -> None:
@@ -368,10 +371,8 @@ class _Checker:
                     continue
                 if isinstance(cls, URIRef) and any(cls in ns for ns in KNOWN_VOCABULARIES):
                     continue
-                places = self.locator.iri(cls, files, limit=3) or [None]
-                for where in places:
-                    self.add(where, "unknown type",
-                             f"{_short(cls, self.union)} is a class of neither the ontology nor a known vocabulary", files)
+                self.add_where_used(cls, files, "unknown type",
+                                    f"{_short(cls, self.union)} is a class of neither the ontology nor a known vocabulary")
 
     # 4. quotes
     def quotes(self) -> None:

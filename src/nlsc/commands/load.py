@@ -12,8 +12,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from ..sparql.query import store_from_file
-from ..sparql.remote_store import Client, CountMismatch, LoadError, check_queries, graph_store_for, load, read_graphs
+from ..sparql.remote_store import (Client, CountMismatch, LoadError, check_queries, graph_store_for, load,
+                                   read_graphs, store_of)
 from . import options
 
 HELP = "load the built dataset into a triple store (SPARQL 1.1 Graph Store protocol) and verify the counts"
@@ -90,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
     failed_queries = 0
     if args.check_queries:
         print(f"nlsc load: bundled queries at {endpoint}", flush=True)
-        # the answers expected are the embedded engine's on the very file that was loaded
+        # the answers expected are the embedded engine's on the very graphs that were loaded
         passed, failed_queries = check_queries(
-            client, endpoint, store_from_file(source), lenient_booleans=args.lenient_booleans,
+            client, endpoint, store_of(graphs), lenient_booleans=args.lenient_booleans,
             xfail=frozenset(n.strip() for n in args.xfail.split(",") if n.strip()))
         print(f"nlsc load: queries {passed} passed, {failed_queries} failed", flush=True)
     if bad:

@@ -37,7 +37,7 @@ from ..namespaces import ASSERTED_GRAPHS, BASE, CV, GRAPH_ONTOLOGY, ID, NLSC, ON
 from ..build.jsonld import Compacted, compact_nodes, dumps, expanded
 from ..build.rdfwrite import N_TRIPLES, RDF_XML, TURTLE
 from ..workers import spread
-from ..build.serialise import jsonld_context, ntriples, rdfxml, readable_turtle, small_graph
+from ..build.serialise import jsonld_context, readable_turtle, small_graph
 from . import conneg
 from .diagram import diagram, inline, legend_items
 from .model import Names, Text, doc_path, in_id_space, number, rel
@@ -217,13 +217,13 @@ class _Site:
         # ontology serialisations and documentation
         full_context = self.compacted.context
         ontology_triples = self.sources.triples(GRAPH_ONTOLOGY)
-        writers = {"ttl": lambda: readable_turtle(ontology),  # the same bytes as dist/nlsc-ontology.ttl
-                   "jsonld": lambda: dumps(compact_nodes(expanded(ontology_triples), {
-                       "@context": _context_for(full_context, ontology_triples)})),
-                   "rdf": lambda: rdfxml(ontology), "nt": lambda: ntriples(ontology)}
+        rdfxml, ntriples = small_graph(ontology_triples, (RDF_XML, N_TRIPLES), prefixes_for(ontology))
+        texts = {"ttl": readable_turtle(ontology),  # the same bytes as dist/nlsc-ontology.ttl
+                 "jsonld": dumps(compact_nodes(expanded(ontology_triples), {
+                     "@context": _context_for(full_context, ontology_triples)})),
+                 "rdf": rdfxml, "nt": ntriples}
         files = {}
-        for ext, write in writers.items():
-            data = write()
+        for ext, data in texts.items():
             _write(out / "def" / f"nlsc.{ext}", data)
             files[ext] = {"href": f"nlsc.{ext}", "size": len(data)}
         anchors = term_anchors(ontology)

@@ -26,10 +26,10 @@ def page_path(query: dict) -> str:
     return f"{FOLDER}/{Path(query['name']).stem}.html"
 
 
-def open_store(dist_dir: Path, sources: ox.Store) -> ox.Store:
-    """The build's store (dist/nlsc.trig); the store of the sources when dist/ has none."""
+def open_store(dist_dir: Path, fallback: ox.Store) -> ox.Store:
+    """The build's store (dist/nlsc.trig); `fallback` (the sources' store) when dist/ has none."""
     store = store_from_dist(dist_dir)
-    return store if store is not None else sources
+    return store if store is not None else fallback
 
 
 def _cell(term, here: str) -> dict:

@@ -162,11 +162,8 @@ def _load_quads(store: ox.Store, path: Path) -> None:
 def store_from_dist(dist: Path) -> ox.Store | None:
     """A store with the named graphs of dist/nlsc.trig (or nlsc.nq), or None if absent."""
     path = next((p for p in (Path(dist) / "nlsc.trig", Path(dist) / "nlsc.nq") if p.is_file()), None)
-    return None if path is None else store_from_file(path)
-
-
-def store_from_file(path: Path) -> ox.Store:
-    """A store with the named graphs of one TriG or N-Quads file."""
+    if path is None:
+        return None
     store = ox.Store()
     try:
         _load_quads(store, path)

@@ -89,6 +89,17 @@ def read_graphs(path: Path) -> dict[str, list]:
     return {g: list(graphs[g]) for g in sorted(graphs, key=lambda g: (order.get(g, len(order)), g))}
 
 
+def store_of(graphs: dict) -> "ox.Store":
+    """An embedded store of what read_graphs read (the graphs loaded at the endpoint)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    for name, triples in graphs.items():
+        graph = ox.NamedNode(name)
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    return store
+
+
 def ntriples(triples: list) -> bytes:
     import pyoxigraph as ox
 
