@@ -24,7 +24,7 @@ from .. import __version__, workers
 from .describe import describe
 from ..errors import NlscError, SourceError, ValidationFailure
 from .jsonld import Compacted
-from .sources import Sources, load, stable_bnodes
+from .sources import Sources, load
 from .rdfwrite import Quads
 from ..namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from ..paths import SourceLayout
@@ -113,7 +113,7 @@ def serialise(src: Sources, report: Graph | None, staged: Path) -> tuple[dict[st
     nlsc.jsonld, which the site reuses."""
     written, compacted = write_all(src, staged)
     if report is not None:
-        (staged / "validation.ttl").write_bytes(turtle(stable_bnodes(report, "r"), {**PREFIXES, "sh": str(SH)}))
+        (staged / "validation.ttl").write_bytes(turtle(report, {**PREFIXES, "sh": str(SH)}))
     return written, compacted
 
 

@@ -27,7 +27,6 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.compare import to_canonical_graph
 
 from ..admit import read_source
 
@@ -148,18 +147,6 @@ def parse_triples(path: Path, shown: str, root: Path | None = None, blank_prefix
         raise SourceError(shown, msg, line, col) from exc
     except MemoryError as exc:  # pyoxigraph: "Reached the buffer maximal size of 16777216"
         raise SourceError(shown, f"a literal or IRI too long to parse ({exc})") from None
-
-
-def stable_bnodes(graph: Graph, tag: str) -> Graph:
-    """Give blank nodes stable labels (canonical hash), so outputs are reproducible."""
-    if not any(isinstance(x, BNode) for t in graph for x in t):
-        return graph
-    out = Graph()
-    for s, p, o in to_canonical_graph(graph):
-        s = BNode(f"{tag}{s}"[:24]) if isinstance(s, BNode) else s
-        o = BNode(f"{tag}{o}"[:24]) if isinstance(o, BNode) else o
-        out.add((s, p, o))
-    return out
 
 
 def load(lay: SourceLayout) -> Sources:
