@@ -144,6 +144,23 @@ def test_violation_fails_the_build_and_keeps_dist(tmp_path):
     assert not dist.exists() and not list(tmp_path.glob(".dist*"))
 
 
+def test_a_failing_graphviz_is_a_clear_error_and_keeps_dist(mini_copy, tmp_path):
+    """dot runs beside the resource pages (nlsc.site.diagram.Rendering): its failure still
+    fails the build with dot's own message, the previous dist/ kept, nothing staged."""
+    dist = tmp_path / "dist"
+    assert run_cli("build", "--source-root", str(mini_copy), "--dist", str(dist), "-q").returncode == 0
+    before = _snapshot(dist)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dot").write_text("#!/bin/sh\necho 'syntax error in line 7' >&2\nexit 3\n")
+    (bin_dir / "dot").chmod(0o755)
+    res = run_cli("build", "--source-root", str(mini_copy), "--dist", str(dist), "-q",
+                  env={"PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert res.returncode != 0
+    assert "dot failed: syntax error in line 7" in res.stderr and "Traceback" not in res.stderr
+    assert _snapshot(dist) == before and not list(tmp_path.glob(".dist*"))
+
+
 def test_violation_raises_in_process(tmp_path):
     from nlsc.errors import ValidationFailure
     from nlsc.paths import layout

@@ -180,8 +180,12 @@ def build_site(sources: Sources, dist_dir, *, source_root: Path | str | None = N
     site = _Site(sources, Path(dist_dir), source_root=source_root, base_path=base_path, store=store)
     site.compacted = compacted if compacted is not None else Compacted.of(
         sources.triples(*ASSERTED_GRAPHS), jsonld_context(sources))
-    site.write_graph_pages()
-    return site.finish()
+    try:
+        site.write_graph_pages()
+        return site.finish()
+    finally:
+        if site.diagram is not None:
+            site.diagram[1].close()  # dot stopped if the site failed before taking its SVG
 
 
 class _Site:
@@ -190,6 +194,7 @@ class _Site:
 
     def __init__(self, sources: Sources, dist_dir: Path, *, source_root, base_path: str, store):
         self.dist_dir, self.base_path = dist_dir, base_path
+        self.diagram = None  # (DOT text, its Rendering), from write_graph_pages
         self.store = store if store is not None else open_store(dist_dir, sources.store)
         self.out = out = dist_dir / SITE
         if out.exists():
@@ -239,6 +244,9 @@ class _Site:
                 _write(out / "static" / item.name, item.read_bytes())
         _write(out / "favicon.ico", favicon_png())
 
+        # the diagram's layout runs in dot meanwhile; finish() takes its SVG
+        self.diagram = diagram(union, self.names)
+
         # resource pages
         inputs = PageInputs(union, self.sources.store, self.compacted, anchors, prefixes_for(union), out)
         for paths in spread(_write_pages, self.subjects, setup=_setup_pages, state=inputs, minimum=PAGES_IN_WORKERS):
@@ -278,7 +286,8 @@ class _Site:
             groups=listing, here="doc/index.html", site=_site_links("doc/index.html")))
 
         # diagram, its page and the index
-        dot_text, svg = diagram(union, names)
+        dot_text, rendering = self.diagram
+        svg = rendering.svg()
         _write(out / "diagram.svg", svg)
         _write(out / "diagram.dot", dot_text)
         _write(out / "diagram.html", env.get_template("diagram.html.j2").render(
