@@ -102,6 +102,7 @@ CASES = [
     # build: the real data, every option; and a located error
     ("build --dist {tmp}/d --source-root {repo} -q", 0, STDOUT, quiet),
     ("build --dist {tmp}/d --source-root {mini}", 0, STDERR, lines_of(r"^publish: ")),
+    ("build --dist {tmp}/d --source-root {mini} --no-site", 0, STDERR, lines_of(r"^site: left out")),
     ("build --dist {tmp}/d --source-root {broken}", 2, STDERR, lines_of(r"^data/y\.ttl:\d+:\d+: ")),
     # validate
     ("validate", 0, STDOUT, lines_of(r"conforms|Conforms")),
@@ -259,6 +260,9 @@ def test_option(template, code, stream, check, inputs, tmp_path, request):
     if template.startswith("build --dist {tmp}/d --source-root {repo}"):
         # the CLI build equals the session build, byte for byte
         assert (tmp_path / "d" / "SHA256SUMS").read_bytes() == (Path(inputs["dist"]) / "SHA256SUMS").read_bytes()
+    if "--no-site" in template:  # the distributions, checked by nlsc verify; no website
+        assert (tmp_path / "d" / "nlsc.nq").is_file() and not (tmp_path / "d" / "site").exists()
+        assert run_cli("verify", "--dist", str(tmp_path / "d")).returncode == 0
     if "--report" in template:
         report = json.loads((tmp_path / "report.json").read_text())
         assert all(g["expected"] == g["found"] for g in report["graphs"].values()) and len(report["graphs"]) == 4

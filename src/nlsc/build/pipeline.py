@@ -145,12 +145,13 @@ def _fewer_collections():
         gc.set_threshold(*before)
 
 
-def build(lay: SourceLayout, dist: Path, quiet: bool = False) -> BuildResult:
+def build(lay: SourceLayout, dist: Path, quiet: bool = False, site: bool = True) -> BuildResult:
+    """Build `dist` from the sources of `lay`; `site=False` leaves the website out."""
     with _fewer_collections():
-        return _build(lay, dist, quiet)
+        return _build(lay, dist, quiet, site)
 
 
-def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
+def _build(lay: SourceLayout, dist: Path, quiet: bool, site: bool) -> BuildResult:
     t0 = time.perf_counter()
     workers.requested()  # a bad NLSC_WORKERS fails here, before any work
     stages = _Stages(quiet)
@@ -172,7 +173,10 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool) -> BuildResult:
         in_tables, table_kinds = stages.run("tables", tables, src, lay, staged)
         stages.run("describe", describe_build, src, lay, union, {**written, **in_tables},
                    {**DISTRIBUTIONS, **table_kinds}, counts, staged)
-        stages.run("site", build_site, src, staged, source_root=lay.root, store=src.store, compacted=compacted)
+        if site:
+            stages.run("site", build_site, src, staged, source_root=lay.root, store=src.store, compacted=compacted)
+        else:
+            _say(quiet, "site: left out (--no-site)")
         stages.run("publish", swap, staged, dist)
     except BaseException:  # Ctrl-C too: no staging folder is left beside dist/
         discard(staged)
