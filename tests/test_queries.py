@@ -362,6 +362,7 @@ _BREAKS = {
                                           f"org:hasMember <{_ID}organisatie/ind> ."),
     "shortcut-mismatch-violation": f"<{_ID}organisatie/aivd> nlsc:providesInformationTo <{_ID}organisatie/kabinet> .",
     "inverse-mismatch-violation": f"<{_ID}organisatie/aivd> org:hasUnit <{_ID}eenheid/x> .",
+    "value-list-mismatch-violation": f"<{_ID}begrippenkader/x> skos:hasTopConcept <{_ID}organisatie/aivd> .",
 }
 _UPDATE_PREFIXES = """
 PREFIX nlsc: <https://w3id.org/nlsc/def#>
