@@ -91,6 +91,23 @@ def test_builds_are_byte_identical(dist, tmp_path):
     assert not differing
 
 
+def test_worker_processes_keep_blank_nodes(mini_copy, tmp_path):
+    """A page whose description holds a blank node is the same from a worker process: the
+    worker's store keeps the blank-node labels the compaction is keyed by (Store.load renamed
+    them, and the page lost the node's JSON-LD)."""
+    with (mini_copy / "data" / "y.ttl").open("a", encoding="utf-8") as f:
+        f.write('organisatie:om org:hasSite [ a org:Site ; skos:prefLabel "Den Haag"@nl ] .\n')
+    snaps = []
+    for workers in ("1", "2"):
+        dist = tmp_path / f"d{workers}"
+        res = run_cli("build", "--source-root", str(mini_copy), "--dist", str(dist), "-q",
+                      env={"NLSC_WORKERS": workers})
+        assert res.returncode == 0, res.stderr
+        snaps.append({k: v for k, v in _snapshot(dist).items() if k != "BUILD.txt"})
+    assert b'"Den Haag"' in snaps[0]["site/doc/organisatie/om.jsonld"]
+    assert [k for k in snaps[0] if snaps[0][k] != snaps[1].get(k)] == []
+
+
 @pytest.mark.parametrize("value", ["0", "two", "-1"])
 def test_a_bad_worker_count_is_refused_before_any_work(tmp_path, value):
     res = run_cli("build", "--dist", str(tmp_path / "d"), env={"NLSC_WORKERS": value})

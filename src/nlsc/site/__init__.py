@@ -23,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -248,9 +249,13 @@ class _Site:
         self.diagram = diagram(union, self.names)
 
         # resource pages
-        inputs = PageInputs(union, self.sources.store, self.compacted, anchors, prefixes_for(union), out)
-        for paths in spread(_write_pages, self.subjects, setup=_setup_pages, state=inputs, minimum=PAGES_IN_WORKERS):
-            self.result.pages.extend(paths)
+        with tempfile.TemporaryDirectory() as tmp:
+            store_file = Path(tmp) / "store.nq"  # what a worker loads the store from
+            self.sources.store.dump(store_file, format=ox.RdfFormat.N_QUADS)
+            inputs = PageInputs(self.sources, store_file, self.compacted, anchors, prefixes_for(union), out)
+            for paths in spread(_write_pages, self.subjects, setup=_setup_pages, state=inputs,
+                                minimum=PAGES_IN_WORKERS):
+                self.result.pages.extend(paths)
 
     def finish(self) -> SiteResult:
         out, union, names, builder, env = self.out, self.union, self.names, self.builder, self.env
@@ -312,20 +317,24 @@ class _Site:
 class PageInputs:
     """What writing resource pages needs, in a worker process too (nlsc.workers)."""
 
-    union: Graph
-    store: ox.Store  # the asserted graphs, for DESCRIBE
+    sources: Sources | None  # this process's; a worker loads its own from store_file
+    store_file: Path  # the store's N-Quads, its blank-node labels kept
     compacted: Compacted
     anchors: dict  # ontology term IRI -> anchor in def/index.html
     prefixes: dict
     out: Path
 
-    def __getstate__(self) -> dict:  # to a worker: a store does not pickle, its N-Quads do
-        return {**self.__dict__, "store": ox.serialize(self.store, format=ox.RdfFormat.N_QUADS)}
+    def __getstate__(self) -> dict:
+        # small, so that starting a worker does not wait for it to unpickle the data (at x100
+        # the store and the rdflib graph took 7 s a worker, one worker after the other)
+        return {**self.__dict__, "sources": None, "compacted": replace(self.compacted, expanded={})}
 
-    def __setstate__(self, state: dict) -> None:
-        store = ox.Store()
-        store.load(state["store"], format=ox.RdfFormat.N_QUADS)
-        self.__dict__.update({**state, "store": store})
+    def loaded(self) -> Sources:
+        if self.sources is None:
+            store = ox.Store()  # parsed, not Store.load: that renames blank nodes, the compaction's keys
+            store.extend(ox.parse(path=self.store_file, format=ox.RdfFormat.N_QUADS))
+            self.sources = Sources(store=store)
+        return self.sources
 
 
 #: resource pages from which writing them is worth spreading over processes (x10 has 2,117)
@@ -347,9 +356,10 @@ class _ResourcePages:
     objects, cut from the compaction of the whole dataset)."""
 
     def __init__(self, inputs: PageInputs):
-        self.store, self.out, self.compacted, self.prefixes = inputs.store, inputs.out, inputs.compacted, inputs.prefixes
+        sources = inputs.loaded()
+        self.store, self.out, self.compacted, self.prefixes = sources.store, inputs.out, inputs.compacted, inputs.prefixes
         self.graphs = [ox.NamedNode(str(g)) for g in ASSERTED_GRAPHS]
-        self.builder = PageBuilder(inputs.union, Names(inputs.union), inputs.anchors)
+        self.builder = PageBuilder(sources.union(), Names(sources.union()), inputs.anchors)
         self.template = _env().get_template("resource.html.j2")
 
     def write(self, r) -> str:
