@@ -245,11 +245,6 @@ class Rendering:
             f.close()
 
 
-def render(dot_text: str) -> str:
-    """SVG text of `dot_text`."""
-    return Rendering(dot_text).svg()
-
-
 def inline(svg: str) -> str:
     """The <svg> element alone, for embedding in HTML."""
     start = svg.index("<svg")
