@@ -105,7 +105,7 @@ def write_all(src: Sources, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
         # TriG: one block per graph, in the order of GRAPHS_WITH_INFERRED
         "nlsc.trig": lambda: rdfwrite.write(quads, TRIG, used_prefixes(quads, prefixes), order=_GRAPH_ORDER),
         "nlsc-framed.jsonld": lambda: jl.dumps(jl.framed(src.triples(*GRAPHS_WITH_INFERRED), context_doc,
-                                                                 compacted)),
+                                                         known=compacted)),
         "nlsc.jsonld": lambda: jl.dumps(compacted.document()),
         "nlsc.nq": lambda: rdfwrite.write(quads, N_QUADS),
         "nlsc.nt": lambda: rdfwrite.write(asserted, N_TRIPLES),

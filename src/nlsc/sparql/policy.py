@@ -90,10 +90,10 @@ def check(text: str, allow_remote: bool = False) -> None:
     """Refuse `text` (PolicyError: 400 unparseable or too long, 403 SERVICE or LOAD) unless it
     may run. A text that cannot hold either keyword is not parsed here (rdflib's parser takes
     10-80 ms a query): the engine that runs it reports its syntax errors."""
-    refuse_long(text)
     if not allow_remote and not may_reach_out(text):
+        refuse_long(text)
         return
-    tree = parse(text)
+    tree = parse(text)  # refuses a long text too
     if allow_remote:
         return
     remote = remote_operations(tree)
