@@ -104,7 +104,7 @@ def test_every_resource_page_is_its_description_by_rdflib_and_pyld(dist, site, u
     compaction of nlsc.jsonld; for every page, rdflib's Graph.cbd gives the triples of its
     .nt, and pyld compacting them with the page's own context gives its .jsonld's bytes."""
     from nlsc.build import jsonld as jl
-    from nlsc.build.rdfwrite import Quads
+    from nlsc.build.terms import Quads
 
     subjects = sorted({s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))})
     published = json.loads((dist / "context.jsonld").read_text("utf-8"))["@context"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..sparql.query import parse_header, run_query
-from .rdfwrite import Quads
+from .terms import Quads
 
 
 @dataclass(frozen=True)

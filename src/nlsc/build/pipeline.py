@@ -25,7 +25,7 @@ from .describe import describe
 from ..errors import NlscError, SourceError, ValidationFailure
 from .jsonld import Compacted
 from .sources import Sources, load
-from .rdfwrite import Quads
+from .terms import Quads
 from ..namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, ONTOLOGY_IRI, PREFIXES
 from ..paths import SourceLayout
 from .publish import discard, release, source_commit, staging_dir, swap, write_build_notes, write_checksums

@@ -1,7 +1,7 @@
 """RDF documents written by pyoxigraph's serialisers, deterministically.
 
-The graphs are rdflib's; they become pyoxigraph quads at this boundary (`Quads`),
-their blank nodes are relabelled by RDFC-1.0 (pyoxigraph's canonicalisation), and
+Their quads (pyoxigraph's: from the store, or an rdflib graph through nlsc.build.terms)
+have their blank nodes relabelled by RDFC-1.0 (pyoxigraph's canonicalisation), and
 the quads are sorted before they are written: the same graphs give the same bytes,
 whatever the labels they came with, the order of rdflib's store or the hash seed.
 """
@@ -11,44 +11,14 @@ from __future__ import annotations
 from typing import Iterable
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF
 
-__all__ = ["Quads", "canonical", "used_prefixes", "write", "TURTLE", "TRIG", "N_TRIPLES", "N_QUADS", "RDF_XML"]
+__all__ = ["canonical", "used_prefixes", "write", "TURTLE", "TRIG", "N_TRIPLES", "N_QUADS", "RDF_XML"]
 
 TURTLE, TRIG, RDF_XML = ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML
 N_TRIPLES, N_QUADS = ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS
 _TRIPLE_FORMATS = (TURTLE, N_TRIPLES, RDF_XML)
 _TYPE = ox.NamedNode(str(RDF.type))
-_XSD_STRING = str(XSD.string)
-
-
-class Quads:
-    """rdflib graphs as pyoxigraph quads; each distinct term converted once."""
-
-    def __init__(self):
-        self.made: dict = {}
-
-    def term(self, t):
-        made = self.made.get(t)
-        if made is None:
-            if isinstance(t, URIRef):
-                made = ox.NamedNode(str(t))
-            elif isinstance(t, BNode):
-                made = ox.BlankNode(str(t))
-            elif isinstance(t, Literal):
-                datatype = None if t.language or t.datatype in (None, _XSD_STRING) else ox.NamedNode(str(t.datatype))
-                made = ox.Literal(str(t), language=t.language or None, datatype=datatype)
-            else:
-                raise TypeError(f"not an RDF term: {t!r}")
-            self.made[t] = made
-        return made
-
-    def of(self, graph: Graph, name: str | None = None) -> list:
-        """The triples of `graph` as quads in the graph `name` (None: the default graph)."""
-        g = ox.NamedNode(name) if name else ox.DefaultGraph()
-        term = self.term
-        return [ox.Quad(term(s), term(p), term(o), g) for s, p, o in graph]
 
 
 def canonical(quads: Iterable) -> list:

@@ -17,7 +17,8 @@ from . import jsonld as jl
 from . import rdfwrite
 from ..namespaces import ASSERTED_GRAPHS, GRAPH_INFERRED, GRAPH_ONTOLOGY, bind_prefixes, prefixes_for
 from .sources import Sources
-from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Quads, canonical, used_prefixes
+from .rdfwrite import N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, canonical, used_prefixes
+from .terms import Quads
 
 #: name -> (media type, EU file-type code, title) for each distribution
 DISTRIBUTIONS = {

@@ -8,7 +8,7 @@ The store is the build's model: the reasoner adds the graph .../graph/inferred t
 it, and validation, the check queries, the writers, the tables and the site's
 query pages read it. The code that walks graphs in Python (nlsc.build.check,
 nlsc.build.describe, the site) reads rdflib views of it, each made once, here
-(`Sources.graph`, `Sources.union`): the one boundary between the two models.
+(`Sources.graph`, `Sources.union`), their terms converted by nlsc.build.terms.
 
 Each file is admitted first (nlsc.admit: a regular file inside the source root,
 bounded in size and nesting), then parsed once, by pyoxigraph, whose errors carry
@@ -25,47 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph
 
 from ..admit import read_source
 
 from ..errors import SourceError
-from ..namespaces import ASSERTED_GRAPHS, BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY, bind_prefixes
+from ..namespaces import ASSERTED_GRAPHS, BASE, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_ONTOLOGY
 from ..paths import SourceLayout
+from .terms import RdflibTerms
 
 _OX_POSITION = re.compile(r"^Parser error (?:between|at) line (\d+) column (\d+)(?: and line \d+ column \d+)?: ")
 #: short tags that keep blank-node labels of different graphs apart
 _GRAPH_TAG = {GRAPH_ONTOLOGY: "o", GRAPH_DATA: "d", GRAPH_CONTEXT: "c"}
-_XSD_STRING = ox.NamedNode(str(XSD.string))
-
-
-class RdflibTerms:
-    """pyoxigraph terms as rdflib terms (blank-node labels kept), each distinct term made once."""
-
-    def __init__(self):
-        self.made: dict = {}
-
-    def __call__(self, term):
-        made = self.made.get(term)
-        if made is None:
-            if isinstance(term, ox.NamedNode):
-                made = URIRef(term.value)
-            elif isinstance(term, ox.BlankNode):
-                made = BNode(term.value)
-            elif term.language:
-                made = Literal(term.value, lang=term.language)
-            elif term.datatype == _XSD_STRING:
-                made = Literal(term.value)  # a plain string, as rdflib's own parser gives it
-            else:
-                made = Literal(term.value, datatype=self(term.datatype))
-            self.made[term] = made
-        return made
-
-    def graph(self, triples) -> Graph:
-        g = bind_prefixes(Graph())
-        g.addN((self(t.subject), self(t.predicate), self(t.object), g) for t in triples)
-        return g
 
 
 @dataclass
