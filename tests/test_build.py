@@ -31,6 +31,16 @@ def test_help_and_version():
     assert res.returncode == 0 and res.stdout.strip() == f"nlsc {nlsc.__version__}"
 
 
+def test_the_command_line_imports_no_engine_it_does_not_run():
+    """The parser of every subcommand is made without the build's engines: `nlsc query`
+    and `nlsc --help` do not pay for pyld, pyshacl, Jinja's site or rdflib's SPARQL parser."""
+    code = ("import sys, nlsc.commands as c; c.parser(); "
+            "print(' '.join(m for m in ('pyld', 'pyshacl', 'pyshacl_turbo', 'nlsc.build.pipeline', "
+            "'rdflib.plugins.sparql.parser') if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and res.stdout.strip() == "", res.stdout + res.stderr
+
+
 def test_build_of_fixture(mini_copy, tmp_path):
     res = run_cli("build", "--source-root", str(mini_copy), "--dist", str(tmp_path / "dist"), "--quiet")
     assert res.returncode == 0, res.stderr

@@ -6,7 +6,6 @@ import argparse
 
 from .options import existing_dir, output_dir
 from ..paths import dist_dir, layout
-from ..build.pipeline import build
 
 HELP = "build all distributions and the website into dist/ (load, check, reason, validate, serialise, tables, describe, site, publish)"
 
@@ -21,5 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..build.pipeline import build
+
     result = build(layout(args.source_root), dist_dir(args.dist), quiet=args.quiet, site=not args.no_site)
     return 0 if result else 2

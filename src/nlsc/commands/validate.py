@@ -7,10 +7,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from rdflib.namespace import SH
-
-from ..build.validate import (UnusableInput, load_shapes, load_sources, render_json, repo_root, shapes_dir,
-                              shapes_file_naming, validate)
 from .options import existing_dir
 
 HELP = ("validate the data against the SHACL shapes and the check queries "
@@ -28,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rdflib.namespace import SH
+
+    from ..build.validate import (UnusableInput, load_shapes, load_sources, render_json, repo_root, shapes_dir,
+                                  shapes_file_naming, validate)
+
     root = Path(args.root).resolve() if getattr(args, "root", None) else None
     shapes_folder = Path(args.shapes).resolve() if getattr(args, "shapes", None) else shapes_dir(root)
     shapes = load_shapes(shapes_folder)

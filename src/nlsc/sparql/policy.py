@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import sys
 
-from pyparsing import ParseBaseException, ParseResults
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
-
 from ..errors import NlscError
 
 #: a longer request is refused before parsing (rdflib's parser takes ~1 s per 100 kB)
@@ -48,6 +44,10 @@ def refuse_long(text: str) -> None:
 
 def parse(text: str):
     """The parse tree of a query or, failing that, of an update; PolicyError(400) if neither."""
+    # imported here: the parser takes 0.4 s to import, and most texts never reach it
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
     refuse_long(text)
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
@@ -65,6 +65,9 @@ def parse(text: str):
 
 def remote_operations(tree) -> list[str]:
     """`SERVICE <iri>` / `LOAD <iri>` for each such node of a parse tree."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     found, stack = [], [tree]
     while stack:
         node = stack.pop()
