@@ -23,8 +23,9 @@ the real data:
   schema:legislationIdentifier, foaf:homepage, schema:url of regulations and
   the rdf:object of their rdf:Statements) keep their pattern, with every run of
   3+ digits replaced by fresh random digits (one mapping per copy, so a BWB id,
-  its JCI and its wetten.overheid.nl URL still agree) and homepage hosts
-  renamed;
+  its JCI and its wetten.overheid.nl URL still agree), except a year (1900-2099),
+  which is kept (at x1000, widened years broke `Staatscourant [0-9]{4} nr. N`),
+  and homepage hosts renamed;
 * other literals (dates, confidences, citations) are kept.
 
 Output (a source root that `nlsc build --source-root` accepts):
@@ -71,6 +72,7 @@ REFERENCE_TABLES = (Path("data") / "reference" / "identifiers.csv", Path("shared
 SCHEMA_LEGISLATION = URIRef("https://schema.org/Legislation")
 
 _DIGITS = re.compile(r"\d{3,}")
+_YEAR = re.compile(r"(19|20)\d\d")
 _HOST = re.compile(r"^(https?://)([^/]+)(.*)$")
 _SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _SYLLABLES = ("ba", "de", "ko", "ver", "sa", "men", "wer", "king", "in", "lich", "ting", "dienst", "vei",
@@ -106,6 +108,8 @@ class Mapper:
 
     # -- pieces
     def _digit_run(self, run: str) -> str:
+        if _YEAR.fullmatch(run):  # a date inside an identifier, kept as dates are: shapes fix its
+            return run  # length (`Staatscourant [0-9]{4} nr. N`); the identifier's other runs change
         got = self.digits.get(run)
         if got is None:
             rng = _rng(self.seed, self.k, "digits", run)
