@@ -36,7 +36,7 @@ from rdflib.namespace import (DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SD
 
 from ..admit import read_source
 from ..errors import NlscError, SourceError
-from ..namespaces import ASSERTED_GRAPHS, CV, GRAPH_CONTEXT, GRAPH_ONTOLOGY, ID, NLSC, OA
+from ..namespaces import ASSERTED_GRAPHS, CV, GRAPH_CONTEXT, GRAPH_ONTOLOGY, ID, NLSC, OA, bind_prefixes
 
 #: the columns of the reference table the check reads
 REFERENCE_COLUMNS = ("scheme", "value")
@@ -87,6 +87,8 @@ _LEXICAL = {
     XSD.hexBinary: re.compile(r"([0-9A-Fa-f]{2})*"),
 }
 _OTHER_DATATYPES = {RDF.langString, RDF.HTML, RDF.XMLLiteral, RDF.JSON}
+#: looked up once: a namespace attribute is a function call, and the loops below run per triple
+A, EXACT = RDF.type, OA.exact
 _PREFIX_DECL = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
 _LOCAL = re.compile(r"^[\w-]+(?:[\w.-]*[\w-])?$")
 
@@ -269,9 +271,13 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def _short(term, graph: Graph) -> str:
+#: the prefixes of the sources' rdflib views (nlsc.namespaces), for naming terms in messages
+_NAMES = bind_prefixes(Graph()).namespace_manager
+
+
+def _short(term) -> str:
     try:
-        prefix, ns, local = graph.namespace_manager.compute_qname(str(term), generate=False)
+        prefix, ns, local = _NAMES.compute_qname(str(term), generate=False)
         return f"{prefix}:{local}" if prefix else f"<{term}>"
     except Exception:
         return f"<{term}>"
@@ -291,15 +297,17 @@ def _short_id(iri: str) -> str:
 
 
 class _Checker:
+    """The checks, each one pass over the triples of each asserted graph (lists of rdflib
+    terms, Sources.rdflib_triples: at x100 an indexed rdflib Graph per graph took 4 s to make)."""
+
     def __init__(self, sources, layout, quiet: bool = False):
-        self.src = sources
         self.lay = layout
         self.quiet = quiet
         self.problems: set[Problem] = set()
         self.graph_files = {g: list(sources.files.get(g, [])) for g in ASSERTED_GRAPHS}
+        self.triples = {g: sources.rdflib_triples(g) for g in ASSERTED_GRAPHS}
         all_files = [f for g in ASSERTED_GRAPHS for f in self.graph_files[g]]
         self.locator = Locator(Path(layout.root), all_files)
-        self.union = sources.union()
 
     # helpers
     def add(self, where: tuple[str, int] | None, kind: str, message: str, files: list[str] | None = None) -> None:
@@ -314,11 +322,11 @@ class _Checker:
 
     def graphs(self):
         for iri in ASSERTED_GRAPHS:
-            yield iri, self.src.graph(iri), self.graph_files[iri]
+            yield iri, self.triples[iri], self.graph_files[iri]
 
     # 1. IRIs under id/ and def# that are used but described nowhere
     def undescribed(self) -> None:
-        described = {s for s in self.union.subjects() if isinstance(s, URIRef)}
+        described = {s for _, g, _ in self.graphs() for s, _, _ in g if isinstance(s, URIRef)}
         for _, g, files in self.graphs():
             used = set()
             for s, p, o in g:
@@ -335,7 +343,7 @@ class _Checker:
     # 2. slugs that collide
     def duplicate_slugs(self) -> None:
         things: dict[str, set[str]] = {}
-        for triple in self.union:
+        for triple in (t for _, g, _ in self.graphs() for t in g):
             for term in triple:
                 if isinstance(term, URIRef) and str(term).startswith(str(ID)):
                     rest = str(term)[len(str(ID)):]
@@ -363,22 +371,21 @@ class _Checker:
 
     # 3. rdf:type outside the ontology and the known vocabularies
     def unknown_types(self) -> None:
-        onto = self.src.graph(GRAPH_ONTOLOGY)
-        own = {s for s in onto.subjects(RDF.type, OWL.Class)} | {s for s in onto.subjects(RDF.type, RDFS.Class)}
+        own = {s for s, p, o in self.triples[GRAPH_ONTOLOGY] if p == RDF.type and o in (OWL.Class, RDFS.Class)}
         for _, g, files in self.graphs():
-            for cls in sorted({o for o in g.objects(None, RDF.type)}, key=str):
+            for cls in sorted({o for _, p, o in g if p == A}, key=str):
                 if cls in own or cls in KNOWN_CLASSES:
                     continue
                 if isinstance(cls, URIRef) and any(cls in ns for ns in KNOWN_VOCABULARIES):
                     continue
                 self.add_where_used(cls, files, "unknown type",
-                                    f"{_short(cls, self.union)} is a class of neither the ontology nor a known vocabulary")
+                                    f"{_short(cls)} is a class of neither the ontology nor a known vocabulary")
 
     # 4. quotes
     def quotes(self) -> None:
         path = self.lay.page_text
         text_file = self.lay.relative(path)
-        quotes = [(g, files, s, o) for _, g, files in self.graphs() for s, o in g.subject_objects(OA.exact)]
+        quotes = [(g, files, s, o) for _, g, files in self.graphs() for s, p, o in g if p == EXACT]
         if not quotes:
             return
         try:
@@ -402,22 +409,27 @@ class _Checker:
     # 5. identifiers against the reference table
     def identifiers(self) -> None:
         values, citations = reference_table(self.lay)
-        g = self.src.graph(GRAPH_CONTEXT)
+        g = self.triples[GRAPH_CONTEXT]
         files = self.graph_files[GRAPH_CONTEXT]
-        pairs = [(s, p, o) for p in IDENTIFIER_PROPERTIES for s, o in g.subject_objects(p)]
+        pairs = [(s, p, o) for s, p, o in g if p in IDENTIFIER_PROPERTIES]
         # the reified copies (rdf:Statement) carry the same identifiers
-        for st in g.subjects(RDF.type, RDF.Statement):
-            p, o = g.value(st, RDF.predicate), g.value(st, RDF.object)
+        statements = {s for s, p, o in g if p == A and o == RDF.Statement}
+        said: dict = {}
+        for s, p, o in g:
+            if s in statements and p in (RDF.predicate, RDF.object):
+                said.setdefault(s, {}).setdefault(p, o)
+        for st, parts in said.items():
+            p, o = parts.get(RDF.predicate), parts.get(RDF.object)
             if p in IDENTIFIER_PROPERTIES and o is not None:
                 pairs.append((st, p, o))
         for s, p, o in sorted(set(pairs)):
             value = str(o)
             if value in values or (isinstance(o, Literal) and any(value in c for c in citations)):
                 continue
-            where = self.locator.triple(s, o, files, hints=(_short(p, self.union),))
+            where = self.locator.triple(s, o, files, hints=(_short(p),))
             shown = f"<{value}>" if isinstance(o, URIRef) else f'"{value}"'
             self.add(where, "unknown identifier",
-                     f"{_short(p, self.union)} {shown} of {_short_id(str(s))} is not in the reference table", files)
+                     f"{_short(p)} {shown} of {_short_id(str(s))} is not in the reference table", files)
 
     # 6. literals: language tags and datatypes
     def literals(self) -> None:
@@ -425,7 +437,7 @@ class _Checker:
             for s, p, o in sorted(g, key=lambda t: tuple(map(str, t))):
                 if not isinstance(o, Literal):
                     continue
-                pshort = _short(p, self.union)
+                pshort = _short(p)
 
                 def where(extra: tuple[str, ...] = ()):
                     return self.locator.triple(s, o, files, hints=(pshort, *extra))
@@ -444,7 +456,7 @@ class _Checker:
                              f'{pshort} "{shown}" of {_short_id(str(s))} needs a language tag (@nl or @en)', files)
                 dt = o.datatype
                 if dt is not None:
-                    dshort = _short(dt, self.union)
+                    dshort = _short(dt)
                     known = dt in _OTHER_DATATYPES or (dt in XSD if isinstance(dt, URIRef) else False)
                     if not known:
                         self.add(where((dshort,)), "unknown datatype",
@@ -453,8 +465,8 @@ class _Checker:
                         self.add(where((dshort,)), "ill-typed literal",
                                  f'"{shown}" is not a valid {dshort} (on {pshort} of {_short_id(str(s))})', files)
                 if p in DATATYPES and dt not in DATATYPES[p]:
-                    allowed = ", ".join(_short(d, self.union) for d in DATATYPES[p])
-                    got = _short(dt, self.union) if dt else ("a language-tagged string" if o.language else "a plain string")
+                    allowed = ", ".join(_short(d) for d in DATATYPES[p])
+                    got = _short(dt) if dt else ("a language-tagged string" if o.language else "a plain string")
                     self.add(where(), "wrong datatype",
                              f'{pshort} "{shown}" of {_short_id(str(s))} is {got}; expected one of {allowed}', files)
 

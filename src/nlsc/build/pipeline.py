@@ -157,8 +157,8 @@ def _build(lay: SourceLayout, dist: Path, quiet: bool, site: bool) -> BuildResul
     stages = _Stages(quiet)
     _say(quiet, f"load: {lay.root}")
     src = stages.run("load", load, lay)
-    union = src.union()
     stages.run("check", check, src, lay, quiet)
+    union = src.union()
     inferred = stages.run("reason", reason, src, union, quiet)
     report = stages.run("validate", run_validation, src, lay, quiet)
     counts = {

@@ -6,9 +6,10 @@
 
 The store is the build's model: the reasoner adds the graph .../graph/inferred to
 it, and validation, the check queries, the writers, the tables and the site's
-query pages read it. The code that walks graphs in Python (nlsc.build.check,
-nlsc.build.describe, the site) reads rdflib views of it, each made once, here
-(`Sources.graph`, `Sources.union`), their terms converted by nlsc.build.terms.
+query pages read it. The code that walks graphs in Python reads rdflib terms of it,
+converted by nlsc.build.terms: the semantic check as lists of triples
+(`Sources.rdflib_triples`), the reasoner, the DCAT description and the site as rdflib
+Graph views, each made once, here (`Sources.graph`, `Sources.union`).
 
 Each file is admitted first (nlsc.admit: a regular file inside the source root,
 bounded in size and nesting), then parsed once, by pyoxigraph, whose errors carry
@@ -56,6 +57,12 @@ class Sources:
     def triples(self, *iris) -> set:
         """The triples of the named graphs `iris`, each once."""
         return {q.triple for q in self.quads(*iris)}
+
+    def rdflib_triples(self, iri) -> list:
+        """The triples of the named graph `iri` in rdflib terms, in a list: for one pass over
+        them, without the indexes of an rdflib Graph."""
+        term = self._terms
+        return [(term(q.subject), term(q.predicate), term(q.object)) for q in self.quads(iri)]
 
     def graph(self, *iris) -> Graph:
         """The named graphs `iris` as one rdflib Graph (made once; do not change it)."""
