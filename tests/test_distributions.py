@@ -130,6 +130,20 @@ def test_context_terms_are_full_iris(dist):
         assert iri.startswith(("http://", "https://", "@")), (term, iri)
 
 
+def test_jsonld_is_pyld_compacting_the_whole_dataset_with_the_whole_context(dist):
+    """The build compacts in batches, each with the part of the context that covers it
+    (nlsc.build.jsonld.covering); the document is the bytes pyld writes compacting all the
+    asserted triples at once with the published context."""
+    from nlsc.build import jsonld as jl
+    from nlsc.build.sources import load
+    from nlsc.namespaces import ASSERTED_GRAPHS
+    from nlsc.paths import layout
+
+    triples = load(layout(REPO)).triples(*ASSERTED_GRAPHS)  # with the sources' blank-node labels, as built
+    context = json.loads((dist / "context.jsonld").read_text("utf-8"))
+    assert jl.dumps(jl.compact_nodes(jl.expanded(triples), context)) == (dist / "nlsc.jsonld").read_bytes()
+
+
 def test_framed_view(dist):
     from nlsc.build.jsonld import ORGANISATION_CLASSES
 
