@@ -298,7 +298,8 @@ def _short_id(iri: str) -> str:
 
 class _Checker:
     """The checks, each one pass over the triples of each asserted graph (lists of rdflib
-    terms, Sources.rdflib_triples: at x100 an indexed rdflib Graph per graph took 4 s to make)."""
+    terms, Sources.rdflib_triples: at x100 an indexed rdflib Graph per graph took about 7 s
+    to make, longer than the checks)."""
 
     def __init__(self, sources, layout, quiet: bool = False):
         self.lay = layout
@@ -371,7 +372,7 @@ class _Checker:
 
     # 3. rdf:type outside the ontology and the known vocabularies
     def unknown_types(self) -> None:
-        own = {s for s, p, o in self.triples[GRAPH_ONTOLOGY] if p == RDF.type and o in (OWL.Class, RDFS.Class)}
+        own = {s for s, p, o in self.triples[GRAPH_ONTOLOGY] if p == A and o in (OWL.Class, RDFS.Class)}
         for _, g, files in self.graphs():
             for cls in sorted({o for _, p, o in g if p == A}, key=str):
                 if cls in own or cls in KNOWN_CLASSES:

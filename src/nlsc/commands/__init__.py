@@ -9,9 +9,10 @@ parses its options and calls the code that does the work; it exposes
 listed in SUBCOMMANDS below (each is imported: a missing one is a bug, not a
 command quietly left out). Every module is imported to make the parser, so the
 engines (the build pipeline, the validator) are imported inside `run()`: one
-command does not pay the start-up of another's. Exit codes: 0 ok, 1 validation failure (for diff: the
-builds differ; for verify and load: a mismatch), 2 unusable input, 3 an
-internal error (a bug: one line without --debug, the traceback with it).
+command does not pay the start-up of another's. Exit codes: 0 ok, 1 validation
+failure (for diff: the builds differ; for verify and load: a mismatch), 2
+unusable input, 3 an internal error (a bug: one line without --debug, the
+traceback with it).
 """
 
 from __future__ import annotations
