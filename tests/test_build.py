@@ -33,7 +33,7 @@ def test_help_and_version():
 
 def test_the_command_line_imports_no_engine_it_does_not_run():
     """The parser of every subcommand is made without the build's engines: `nlsc query`
-    and `nlsc --help` do not pay for pyld, pyshacl, Jinja's site or rdflib's SPARQL parser."""
+    and `nlsc --help` do not pay for pyld, pyshacl, the pipeline or rdflib's SPARQL parser."""
     code = ("import sys, nlsc.commands as c; c.parser(); "
             "print(' '.join(m for m in ('pyld', 'pyshacl', 'pyshacl_turbo', 'nlsc.build.pipeline', "
             "'rdflib.plugins.sparql.parser') if m in sys.modules))")
