@@ -23,7 +23,7 @@ from pyld import jsonld
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from ..namespaces import CV, OA, ORG, PREFIXES
-from ..workers import chunks, spread
+from ..workers import spread
 
 _RDF_LANGSTRING = str(RDF.langString)
 _TYPE, _XSD_STRING = str(RDF.type), str(XSD.string)
@@ -207,7 +207,8 @@ NODES_PER_BATCH = 40
 def _compact_part(nodes: list) -> list:
     """The node objects of `nodes` compacted with the context set by _use_context, in batches."""
     out = []
-    for batch in chunks(nodes, -(-len(nodes) // NODES_PER_BATCH)) if nodes else []:
+    for start in range(0, len(nodes), NODES_PER_BATCH):
+        batch = nodes[start:start + NODES_PER_BATCH]
         doc = compact_nodes(batch, {"@context": covering(_CONTEXT["@context"], _iris(batch, set()))})
         out.extend(doc["@graph"] if "@graph" in doc else [{k: v for k, v in doc.items() if k != "@context"}])
     return out

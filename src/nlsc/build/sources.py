@@ -61,8 +61,7 @@ class Sources:
     def rdflib_triples(self, iri) -> list:
         """The triples of the named graph `iri` in rdflib terms, in a list: for one pass over
         them, without the indexes of an rdflib Graph."""
-        term = self._terms
-        return [(term(q.subject), term(q.predicate), term(q.object)) for q in self.quads(iri)]
+        return self._terms.triples(self.quads(iri))
 
     def graph(self, *iris) -> Graph:
         """The named graphs `iris` as one rdflib Graph (made once; do not change it)."""

@@ -18,8 +18,8 @@ _XSD_STRING = str(XSD.string)
 _OX_XSD_STRING = ox.NamedNode(_XSD_STRING)
 
 
-class RdflibTerms:
-    """pyoxigraph terms as rdflib terms (blank-node labels kept), each distinct term made once."""
+class _Memo:
+    """A term converter that converts each distinct term once (`convert`, in the subclass)."""
 
     def __init__(self):
         self.made: dict = {}
@@ -27,48 +27,48 @@ class RdflibTerms:
     def __call__(self, term):
         made = self.made.get(term)
         if made is None:
-            if isinstance(term, ox.NamedNode):
-                made = URIRef(term.value)
-            elif isinstance(term, ox.BlankNode):
-                made = BNode(term.value)
-            elif term.language:
-                made = Literal(term.value, lang=term.language)
-            elif term.datatype == _OX_XSD_STRING:
-                made = Literal(term.value)  # a plain string, as rdflib's own parser gives it
-            else:
-                made = Literal(term.value, datatype=self(term.datatype))
-            self.made[term] = made
+            made = self.made[term] = self.convert(term)
         return made
+
+
+class RdflibTerms(_Memo):
+    """pyoxigraph terms as rdflib terms (blank-node labels kept)."""
+
+    def convert(self, term):
+        if isinstance(term, ox.NamedNode):
+            return URIRef(term.value)
+        if isinstance(term, ox.BlankNode):
+            return BNode(term.value)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype == _OX_XSD_STRING:
+            return Literal(term.value)  # a plain string, as rdflib's own parser gives it
+        return Literal(term.value, datatype=self(term.datatype))
+
+    def triples(self, triples) -> list:
+        """pyoxigraph triples (or quads) as rdflib (s, p, o) tuples."""
+        return [(self(t.subject), self(t.predicate), self(t.object)) for t in triples]
 
     def graph(self, triples) -> Graph:
         g = bind_prefixes(Graph())
-        g.addN((self(t.subject), self(t.predicate), self(t.object), g) for t in triples)
+        g.addN((*t, g) for t in self.triples(triples))
         return g
 
 
-class Quads:
-    """rdflib graphs as pyoxigraph quads; each distinct term converted once."""
+class Quads(_Memo):
+    """rdflib graphs as pyoxigraph quads."""
 
-    def __init__(self):
-        self.made: dict = {}
-
-    def term(self, t):
-        made = self.made.get(t)
-        if made is None:
-            if isinstance(t, URIRef):
-                made = ox.NamedNode(str(t))
-            elif isinstance(t, BNode):
-                made = ox.BlankNode(str(t))
-            elif isinstance(t, Literal):
-                datatype = None if t.language or t.datatype in (None, _XSD_STRING) else ox.NamedNode(str(t.datatype))
-                made = ox.Literal(str(t), language=t.language or None, datatype=datatype)
-            else:
-                raise TypeError(f"not an RDF term: {t!r}")
-            self.made[t] = made
-        return made
+    def convert(self, t):
+        if isinstance(t, URIRef):
+            return ox.NamedNode(str(t))
+        if isinstance(t, BNode):
+            return ox.BlankNode(str(t))
+        if isinstance(t, Literal):
+            datatype = None if t.language or t.datatype in (None, _XSD_STRING) else ox.NamedNode(str(t.datatype))
+            return ox.Literal(str(t), language=t.language or None, datatype=datatype)
+        raise TypeError(f"not an RDF term: {t!r}")
 
     def of(self, graph: Graph, name: str | None = None) -> list:
         """The triples of `graph` as quads in the graph `name` (None: the default graph)."""
         g = ox.NamedNode(name) if name else ox.DefaultGraph()
-        term = self.term
-        return [ox.Quad(term(s), term(p), term(o), g) for s, p, o in graph]
+        return [ox.Quad(self(s), self(p), self(o), g) for s, p, o in graph]
