@@ -144,6 +144,24 @@ def test_jsonld_is_pyld_compacting_the_whole_dataset_with_the_whole_context(dist
     assert jl.dumps(jl.compact_nodes(jl.expanded(triples), context)) == (dist / "nlsc.jsonld").read_bytes()
 
 
+def test_jsonld_files_are_the_bytes_the_standard_library_writes(dist):
+    """orjson writes the JSON-LD (nlsc.build.jsonld.dumps); every .jsonld of dist/ and a text
+    with every control character are what json.dumps writes with the same settings."""
+    from nlsc.build.jsonld import dumps
+
+    def standard(doc) -> bytes:
+        return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+    files = sorted(dist.rglob("*.jsonld"))
+    assert len(files) > 250
+    differing = [f.relative_to(dist).as_posix() for f in files
+                 if standard(json.loads(f.read_bytes())) != f.read_bytes()]
+    assert not differing, differing[:10]
+    awkward = {"b": ["".join(map(chr, range(128))) + "\u2028\u2029\U0001F600 é", {}, [], 10**15, True, None],
+               "a": {"z": 1, "Z": 2, "é": 3}}
+    assert dumps(awkward) == standard(awkward)
+
+
 def test_framed_view(dist):
     from nlsc.build.jsonld import ORGANISATION_CLASSES
 

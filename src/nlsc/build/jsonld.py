@@ -14,10 +14,10 @@ compaction, with a document loader that refuses every URL: nothing is fetched.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 
+import orjson
 import pyoxigraph as ox
 from pyld import jsonld
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
@@ -317,5 +317,11 @@ def framed(triples, context_doc: dict, known: Compacted | None = None) -> dict:
     return {"@context": whole.context, "@graph": tree}
 
 
+#: two-space indents, sorted keys, UTF-8 and a final newline: the bytes of
+#: json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n", whose indenting
+#: encoder is pure Python (1.2 s against 0.06 s for the x100 framed view)
+_ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+
+
 def dumps(doc) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    return orjson.dumps(doc, option=_ORJSON)
