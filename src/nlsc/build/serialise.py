@@ -87,7 +87,7 @@ _GRAPH_ORDER = tuple(map(str, GRAPHS_WITH_INFERRED))
 def jsonld_context(src: Sources) -> dict:
     """The context of every JSON-LD document of the build ({"@context": ...},
     context.jsonld): the terms and prefixes of the asserted graphs."""
-    return jl.build_context(src.triples(*ASSERTED_GRAPHS), prefixes_for(src.union()))
+    return jl.build_context(src.triples(*ASSERTED_GRAPHS), src.prefixes())
 
 
 def write_all(src: Sources, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
@@ -96,7 +96,7 @@ def write_all(src: Sources, out: Path) -> tuple[dict[str, Path], jl.Compacted]:
     it). The RDF files are written from the store's quads, labelled together (so a blank
     node has one label in every file); JSON-LD and the ontology's Turtle from rdflib views."""
     union, ontology = src.union(), src.graph(GRAPH_ONTOLOGY)
-    prefixes = prefixes_for(union)
+    prefixes = src.prefixes()
     context_doc = jsonld_context(src)
     compacted = jl.Compacted.of(src.triples(*ASSERTED_GRAPHS), context_doc)
     quads = canonical(src.quads(*GRAPHS_WITH_INFERRED))

@@ -252,7 +252,7 @@ class _Site:
         with tempfile.TemporaryDirectory() as tmp:
             store_file = Path(tmp) / "store.nq"  # what a worker loads the store from
             self.sources.store.dump(store_file, format=ox.RdfFormat.N_QUADS)
-            inputs = PageInputs(self.sources, store_file, self.compacted, anchors, prefixes_for(union), out)
+            inputs = PageInputs(self.sources, store_file, self.compacted, anchors, self.sources.prefixes(), out)
             for paths in spread(_write_pages, self.subjects, setup=_setup_pages, state=inputs,
                                 minimum=PAGES_IN_WORKERS):
                 self.result.pages.extend(paths)
@@ -309,7 +309,8 @@ class _Site:
         result = self.result
         result.pages.extend(["doc/index.html", "index.html", "def/index.html", "diagram.html"])
         result.pages.sort()
-        result.files = sum(1 for p in out.rglob("*") if p.is_file())
+        # os.walk: at x100, pathlib's rglob over the 10^5 files took 4 s
+        result.files = sum(len(names) for _, _, names in os.walk(out))
         return result
 
 
