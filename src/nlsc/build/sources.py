@@ -8,8 +8,9 @@ The store is the build's model: the reasoner adds the graph .../graph/inferred t
 it, and validation, the check queries, the writers, the tables and the site's
 query pages read it. The code that walks graphs in Python reads rdflib terms of it,
 converted by nlsc.build.terms: the semantic check as lists of triples
-(`Sources.rdflib_triples`), the reasoner, the DCAT description and the site as rdflib
-Graph views, each made once, here (`Sources.graph`, `Sources.union`).
+(`Sources.rdflib_triples`), the reasoner, the DCAT description and the site's index,
+diagram and search as rdflib Graph views, each made once, here (`Sources.graph`,
+`Sources.union`); the resource pages by lookups in the store (`terms.StoreLookups`).
 
 Each file is admitted first (nlsc.admit: a regular file inside the source root,
 bounded in size and nesting), then parsed once, by pyoxigraph, whose errors carry

@@ -1,7 +1,8 @@
 """The one boundary between the build's two RDF models, both ways: pyoxigraph terms as
-rdflib terms (`RdflibTerms`, for the rdflib views of nlsc.build.sources.Sources) and rdflib
+rdflib terms (`RdflibTerms`, for the rdflib views of nlsc.build.sources.Sources), rdflib
 graphs as pyoxigraph quads (`Quads`, for what rdflib-based engines hand back: the reasoner's
-closure, a validator's input graphs). Each distinct term is converted once; blank-node
+closure, a validator's input graphs), and lookups in the store in rdflib terms
+(`StoreLookups`, for the site's resource pages). Each distinct term is converted once; blank-node
 labels are kept; a plain string is xsd:string on the pyoxigraph side and untyped in rdflib,
 as rdflib's own parser gives it.
 """
@@ -72,3 +73,36 @@ class Quads(_Memo):
         """The triples of `graph` as quads in the graph `name` (None: the default graph)."""
         g = ox.NamedNode(name) if name else ox.DefaultGraph()
         return [ox.Quad(self(s), self(p), self(o), g) for s, p, o in graph]
+
+
+class StoreLookups:
+    """The named graphs `graphs` of a store, looked up as the site's page content reads an
+    rdflib Graph (objects, subjects, predicate_objects, subject_predicates, `in`): rdflib
+    terms in and out, each triple once, found in the store's indexes. A page worker uses
+    it instead of copying the store into an rdflib Graph (7 s a worker at x100)."""
+
+    def __init__(self, store: ox.Store, graphs):
+        self.store = store
+        self.graphs = frozenset(ox.NamedNode(str(g)) for g in graphs)
+        self.rdflib, self.ox = RdflibTerms(), Quads()
+
+    def _triples(self, s, p, o) -> list:
+        pattern = [None if t is None else self.ox(t) for t in (s, p, o)]
+        found = dict.fromkeys(q.triple for q in self.store.quads_for_pattern(*pattern) if q.graph_name in self.graphs)
+        r = self.rdflib
+        return [(r(t.subject), r(t.predicate), r(t.object)) for t in found]
+
+    def objects(self, subject=None, predicate=None):
+        return (o for _, _, o in self._triples(subject, predicate, None))
+
+    def subjects(self, predicate=None, object=None):
+        return (s for s, _, _ in self._triples(None, predicate, object))
+
+    def predicate_objects(self, subject=None):
+        return ((p, o) for _, p, o in self._triples(subject, None, None))
+
+    def subject_predicates(self, object=None):
+        return ((s, p) for s, p, _ in self._triples(None, None, object))
+
+    def __contains__(self, triple) -> bool:
+        return bool(self._triples(*triple))

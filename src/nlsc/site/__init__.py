@@ -34,6 +34,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
 from ..build.sources import Sources
+from ..build.terms import StoreLookups
 from ..namespaces import ASSERTED_GRAPHS, BASE, CV, GRAPH_ONTOLOGY, ID, NLSC, ONTOLOGY_IRI, ORG, SCHEMA, prefixes_for
 from ..build.jsonld import Compacted, compact_nodes, dumps, expanded
 from ..build.rdfwrite import N_TRIPLES, RDF_XML, TURTLE
@@ -250,9 +251,9 @@ class _Site:
 
         # resource pages
         with tempfile.TemporaryDirectory() as tmp:
-            store_file = Path(tmp) / "store.nq"  # what a worker loads the store from
-            self.sources.store.dump(store_file, format=ox.RdfFormat.N_QUADS)
-            inputs = PageInputs(self.sources, store_file, self.compacted, anchors, self.sources.prefixes(), out)
+            store_file = Path(tmp) / "store.nq"  # what a worker loads the asserted graphs from
+            ox.serialize(self.sources.quads(*ASSERTED_GRAPHS), store_file, ox.RdfFormat.N_QUADS)
+            inputs = PageInputs(self.sources.store, store_file, self.compacted, anchors, self.sources.prefixes(), out)
             for paths in spread(_write_pages, self.subjects, setup=_setup_pages, state=inputs,
                                 minimum=PAGES_IN_WORKERS):
                 self.result.pages.extend(paths)
@@ -318,8 +319,8 @@ class _Site:
 class PageInputs:
     """What writing resource pages needs, in a worker process too (nlsc.workers)."""
 
-    sources: Sources | None  # this process's; a worker loads its own from store_file
-    store_file: Path  # the store's N-Quads, its blank-node labels kept
+    store: ox.Store | None  # this process's; a worker loads its own from store_file
+    store_file: Path  # the asserted graphs' N-Quads, their blank-node labels kept
     compacted: Compacted
     anchors: dict  # ontology term IRI -> anchor in def/index.html
     prefixes: dict
@@ -328,14 +329,13 @@ class PageInputs:
     def __getstate__(self) -> dict:
         # small, so that starting a worker does not wait for it to unpickle the data (at x100
         # the store and the rdflib graph took 7 s a worker, one worker after the other)
-        return {**self.__dict__, "sources": None, "compacted": replace(self.compacted, expanded={})}
+        return {**self.__dict__, "store": None, "compacted": replace(self.compacted, expanded={})}
 
-    def loaded(self) -> Sources:
-        if self.sources is None:
-            store = ox.Store()  # parsed, not Store.load: that renames blank nodes, the compaction's keys
-            store.extend(ox.parse(path=self.store_file, format=ox.RdfFormat.N_QUADS))
-            self.sources = Sources(store=store)
-        return self.sources
+    def loaded(self) -> ox.Store:
+        if self.store is None:
+            self.store = ox.Store()  # parsed, not Store.load: that renames blank nodes, the compaction's keys
+            self.store.extend(ox.parse(path=self.store_file, format=ox.RdfFormat.N_QUADS))
+        return self.store
 
 
 #: resource pages from which writing them is worth spreading over processes (x10 has 2,117)
@@ -357,10 +357,10 @@ class _ResourcePages:
     objects, cut from the compaction of the whole dataset)."""
 
     def __init__(self, inputs: PageInputs):
-        sources = inputs.loaded()
-        self.store, self.out, self.compacted, self.prefixes = sources.store, inputs.out, inputs.compacted, inputs.prefixes
+        self.store, self.out, self.compacted, self.prefixes = inputs.loaded(), inputs.out, inputs.compacted, inputs.prefixes
         self.graphs = [ox.NamedNode(str(g)) for g in ASSERTED_GRAPHS]
-        self.builder = PageBuilder(sources.union(), Names(sources.union()), inputs.anchors)
+        graph = StoreLookups(self.store, ASSERTED_GRAPHS)  # the union's triples, without an rdflib copy of them
+        self.builder = PageBuilder(graph, Names(graph), inputs.anchors)
         self.template = _env().get_template("resource.html.j2")
 
     def write(self, r) -> str:
