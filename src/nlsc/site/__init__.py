@@ -328,7 +328,7 @@ class PageInputs:
 
     def __getstate__(self) -> dict:
         # small, so that starting a worker does not wait for it to unpickle the data (at x100
-        # the store and the rdflib graph took 7 s a worker, one worker after the other)
+        # the store and an rdflib graph of it took 7 s a worker, one worker after the other)
         return {**self.__dict__, "store": None, "compacted": replace(self.compacted, expanded={})}
 
     def loaded(self) -> ox.Store:
