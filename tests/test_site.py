@@ -125,14 +125,13 @@ def test_every_resource_page_is_its_description_by_rdflib_and_pyld(dist, site, u
     assert len(subjects) > 100 and not differing, differing[:10]
 
 
-
 def test_page_content_from_the_store_is_the_content_from_an_rdflib_graph():
     """The resource pages read the store through nlsc.build.terms.StoreLookups; for every
     resource that gives the page content an rdflib Graph of the same triples gives, and each
     lookup the same triples (a triple in two named graphs once)."""
-    from nlsc.build.terms import StoreLookups
     import pyoxigraph as ox
 
+    from nlsc.build.terms import StoreLookups
     from nlsc.namespaces import ASSERTED_GRAPHS, GRAPH_CONTEXT, GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
     from nlsc.site.model import Names
     from nlsc.site.ontology import term_anchors
@@ -143,9 +142,9 @@ def test_page_content_from_the_store_is_the_content_from_an_rdflib_graph():
     aivd = URIRef(str(ID) + "organisatie/aivd")
     # after the union view is made: a triple of the data graph also in the context graph
     # (one triple of the union), and one outside the asserted graphs (not in it)
-    label = next(sources.store.quads_for_pattern(ox.NamedNode(str(aivd)), None, None, ox.NamedNode(str(GRAPH_DATA))))
-    sources.store.extend([ox.Quad(*label.triple, ox.NamedNode(str(GRAPH_CONTEXT))),
-                          ox.Quad(label.subject, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(NLSC.Liaison)),
+    stated = next(sources.store.quads_for_pattern(ox.NamedNode(str(aivd)), None, None, ox.NamedNode(str(GRAPH_DATA))))
+    sources.store.extend([ox.Quad(*stated.triple, ox.NamedNode(str(GRAPH_CONTEXT))),
+                          ox.Quad(stated.subject, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(NLSC.Liaison)),
                                   ox.NamedNode(str(GRAPH_INFERRED)))])
     anchors = term_anchors(sources.graph(GRAPH_ONTOLOGY))
     files = {ext: {"href": f"x.{ext}", "size": 1} for ext in ("ttl", "jsonld", "rdf", "nt")}
@@ -159,6 +158,7 @@ def test_page_content_from_the_store_is_the_content_from_an_rdflib_graph():
         got = list(got)
         assert got and len(got) == len(set(got)) and set(got) == set(want)
     assert (aivd, RDF.type, CV.PublicOrganisation) in lookups and (aivd, RDF.type, NLSC.Liaison) not in lookups
+
 
 def test_every_resource_rdf_reads_back_as_its_ntriples(site, union):
     """The build writes the per-resource RDF/XML without parsing it back (the main
