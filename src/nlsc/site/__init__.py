@@ -357,7 +357,8 @@ class _ResourcePages:
     objects, cut from the compaction of the whole dataset)."""
 
     def __init__(self, inputs: PageInputs):
-        self.store, self.out, self.compacted, self.prefixes = inputs.loaded(), inputs.out, inputs.compacted, inputs.prefixes
+        self.store, self.out = inputs.loaded(), inputs.out
+        self.compacted, self.prefixes = inputs.compacted, inputs.prefixes
         self.graphs = [ox.NamedNode(str(g)) for g in ASSERTED_GRAPHS]
         graph = StoreLookups(self.store, ASSERTED_GRAPHS)  # the union's triples, without an rdflib copy of them
         self.builder = PageBuilder(graph, Names(graph), inputs.anchors)
