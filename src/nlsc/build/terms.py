@@ -89,8 +89,7 @@ class StoreLookups:
     def _triples(self, s, p, o) -> list:
         pattern = [None if t is None else self.ox(t) for t in (s, p, o)]
         found = dict.fromkeys(q.triple for q in self.store.quads_for_pattern(*pattern) if q.graph_name in self.graphs)
-        r = self.rdflib
-        return [(r(t.subject), r(t.predicate), r(t.object)) for t in found]
+        return self.rdflib.triples(found)
 
     def objects(self, subject=None, predicate=None):
         return (o for _, _, o in self._triples(subject, predicate, None))
